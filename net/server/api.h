@@ -1,0 +1,44 @@
+#ifndef GUICHET_API_H
+#define GUICHET_API_H
+/*
+ * Request handling without sockets: a request in, a reply out. The HTTP layer
+ * (http.c) feeds it; so can a fuzzer or a unit test.
+ */
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "reply.h"
+#include "store.h"
+
+#define API_BODY_MAX (16 * 1024)
+
+struct request {
+	struct app *app;
+	const char *method;
+	const char *path;
+	const char *body;
+	size_t body_len;
+	int body_too_large;
+	const char *authorization; /* NULL when absent */
+	const char *client_ip;
+};
+
+/* What a handler gets: the parsed body and, on authenticated routes, who asks. */
+struct call {
+	const struct request *rq;
+	struct app *app;
+	const cJSON *body;
+	const struct admin *admin;
+	int64_t token_id;
+	struct reply *out;
+};
+
+/* Answers one request; out must start zeroed and is released by the caller. */
+void api_handle(const struct request *rq, struct reply *out);
+
+/* 1 when the route may take long (password hashing, mail): run it off the event loop. */
+int api_is_slow(const char *method, const char *path);
+
+#endif

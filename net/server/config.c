@@ -1,0 +1,101 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse_number(const char *flag, const char *value, long min, long max,
+			long *out, char *err, size_t errsz)
+{
+	char *end = NULL;
+	errno = 0;
+	long v = strtol(value, &end, 10);
+	if (errno || end == value || *end != '\0' || v < min || v > max) {
+		snprintf(err, errsz, "--%s: expected a whole number from %ld to %ld, got '%s'",
+			 flag, min, max, value);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int config_set(struct config *cfg, const char *name, const char *value, char *err, size_t errsz)
+{
+#define CONFIG_SET_NUM(field, flag, env, def, min, max) \
+	if (strcmp(name, flag) == 0) \
+		return parse_number(flag, value, min, max, &cfg->field, err, errsz) == 0 ? 1 : -1;
+#define CONFIG_SET_STR(field, flag, env, def) \
+	if (strcmp(name, flag) == 0) { \
+		if (value[0] == '\0') { \
+			snprintf(err, errsz, "--%s: empty value", flag); \
+			return -1; \
+		} \
+		cfg->field = value; \
+		return 1; \
+	}
+	CONFIG_NUMBERS(CONFIG_SET_NUM)
+	CONFIG_STRINGS(CONFIG_SET_STR)
+#undef CONFIG_SET_NUM
+#undef CONFIG_SET_STR
+	return 0;
+}
+
+int config_init(struct config *cfg, char *err, size_t errsz)
+{
+#define CONFIG_DEF_NUM(field, flag, env, def, min, max) cfg->field = def;
+#define CONFIG_DEF_STR(field, flag, env, def) cfg->field = def;
+	CONFIG_NUMBERS(CONFIG_DEF_NUM)
+	CONFIG_STRINGS(CONFIG_DEF_STR)
+#undef CONFIG_DEF_NUM
+#undef CONFIG_DEF_STR
+	const char *v;
+#define CONFIG_ENV(field, flag, env, ...) \
+	if ((v = getenv(env)) && *v && config_set(cfg, flag, v, err, errsz) < 0) { \
+		size_t len = strlen(err); \
+		snprintf(err + len, errsz - len, " (from %s)", env); \
+		return -1; \
+	}
+	CONFIG_NUMBERS(CONFIG_ENV)
+	CONFIG_STRINGS(CONFIG_ENV)
+#undef CONFIG_ENV
+	return 0;
+}
+
+void config_usage(void)
+{
+	printf("Settings (flag, environment variable, default):\n");
+#define CONFIG_USE_NUM(field, flag, env, def, min, max) \
+	printf("  --%-22s %-30s %ld\n", flag " N", env, (long)(def));
+#define CONFIG_USE_STR(field, flag, env, def) \
+	printf("  --%-22s %-30s %s\n", flag " VALUE", env, (def) ? (const char *)(def) : "(none)");
+	CONFIG_STRINGS(CONFIG_USE_STR)
+	CONFIG_NUMBERS(CONFIG_USE_NUM)
+#undef CONFIG_USE_NUM
+#undef CONFIG_USE_STR
+}
+
+int config_next_option(int argc, char **argv, int *i, char *namebuf, size_t namesz,
+		       const char **value)
+{
+	const char *arg = argv[*i];
+	if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+		return 0;
+	const char *name = arg + 2;
+	const char *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	if (len >= namesz)
+		len = namesz - 1;
+	memcpy(namebuf, name, len);
+	namebuf[len] = '\0';
+	if (eq) {
+		*value = eq + 1;
+		*i += 1;
+		return 1;
+	}
+	if (*i + 1 >= argc)
+		return -1;
+	*value = argv[*i + 1];
+	*i += 2;
+	return 1;
+}

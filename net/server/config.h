@@ -1,0 +1,58 @@
+#ifndef GUICHET_CONFIG_H
+#define GUICHET_CONFIG_H
+#include <stddef.h>
+
+/*
+ * Every setting of guichetd: flag, environment variable, default.
+ * X(field, flag, env, default, min, max) for numbers,
+ * S(field, flag, env, default) for strings (NULL: unset).
+ */
+#define CONFIG_NUMBERS(X) \
+	X(otp_digits,          "otp-digits",          "GUICHET_OTP_DIGITS",          6,     4, 10) \
+	X(citizen_otp_ttl,     "citizen-otp-ttl",     "GUICHET_CITIZEN_OTP_TTL",     300,   1, 31536000) \
+	X(admin_otp_ttl,       "admin-otp-ttl",       "GUICHET_ADMIN_OTP_TTL",       600,   1, 31536000) \
+	X(otp_cooldown,        "otp-cooldown",        "GUICHET_OTP_COOLDOWN",        30,    0, 86400) \
+	X(token_ttl,           "token-ttl",           "GUICHET_TOKEN_TTL",           86400, 1, 315360000) \
+	X(password_min_length, "password-min-length", "GUICHET_PASSWORD_MIN_LENGTH", 8,     1, 1024) \
+	X(login_max_failures,  "login-max-failures",  "GUICHET_LOGIN_MAX_FAILURES",  10,    0, 1000000) \
+	X(rate_limit,          "rate-limit",          "GUICHET_RATE_LIMIT",          600,   0, 100000000)
+
+#define CONFIG_STRINGS(S) \
+	S(listen,    "listen",    "GUICHET_LISTEN",    "127.0.0.1:8080") \
+	S(db,        "db",        "GUICHET_DB",        "guichet.db") \
+	S(mail,      "mail",      "GUICHET_MAIL",      "outbox:outbox") \
+	S(mail_from, "mail-from", "GUICHET_MAIL_FROM", "guichet@localhost") \
+	S(tls_cert,  "tls-cert",  "GUICHET_TLS_CERT",  NULL) \
+	S(tls_key,   "tls-key",   "GUICHET_TLS_KEY",   NULL)
+
+/* Strings point into argv, the environment or literals: nothing to free. */
+struct config {
+#define CONFIG_NUM_FIELD(field, flag, env, def, min, max) long field;
+#define CONFIG_STR_FIELD(field, flag, env, def) const char *field;
+	CONFIG_NUMBERS(CONFIG_NUM_FIELD)
+	CONFIG_STRINGS(CONFIG_STR_FIELD)
+#undef CONFIG_NUM_FIELD
+#undef CONFIG_STR_FIELD
+};
+
+/* Defaults, then GUICHET_* variables. Returns 0, or -1 with err set. */
+int config_init(struct config *cfg, char *err, size_t errsz);
+
+/*
+ * Applies one flag (name without "--"). Returns 1 when applied, 0 when the
+ * name is not a setting, -1 when the value is bad (err set).
+ */
+int config_set(struct config *cfg, const char *name, const char *value, char *err, size_t errsz);
+
+/* Prints the settings table (for --help). */
+void config_usage(void);
+
+/*
+ * Reads "--name value" or "--name=value" at argv[*i]. On success sets *name
+ * (without dashes, copied into namebuf) and *value, advances *i, returns 1.
+ * Returns 0 when argv[*i] is not an option, -1 when its value is missing.
+ */
+int config_next_option(int argc, char **argv, int *i, char *namebuf, size_t namesz,
+		       const char **value);
+
+#endif

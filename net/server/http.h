@@ -1,0 +1,27 @@
+#ifndef GUICHET_HTTP_H
+#define GUICHET_HTTP_H
+/*
+ * The HTTP side of guichetd: libmicrohttpd with a small thread pool for the
+ * fast routes and a job pool (jobs.h) for slow ones, whose connections are
+ * suspended meanwhile. Each request is handed to api_handle().
+ */
+#include <stddef.h>
+
+#include "app.h"
+
+struct http;
+
+struct http_options {
+	const char *listen;   /* HOST:PORT, port 0 for any free one */
+	const char *tls_cert; /* PEM text, or NULL for plain HTTP */
+	const char *tls_key;
+	int log_requests;     /* one line per request on stderr */
+};
+
+/* Starts serving. On success *url is "http(s)://HOST:PORT" (you own it). */
+struct http *http_start(struct app *app, const struct http_options *opt, char **url,
+			char *err, size_t errsz);
+/* Finishes slow requests in flight, then stops. */
+void http_stop(struct http *h);
+
+#endif

@@ -1,0 +1,177 @@
+/* guichetd: the bundled backend of guichet (contract §3–§5). */
+#include <curl/curl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "config.h"
+#include "http.h"
+#include "mail.h"
+#include "password.h"
+#include "provision.h"
+#include "store.h"
+
+#ifndef GUICHET_VERSION
+#define GUICHET_VERSION "0.0.0"
+#endif
+
+/* Argon2id uses 64 MiB per hash: two at once keeps memory bounded on a small machine. */
+#define HASH_SLOTS 2
+#define PEM_MAX (64 * 1024)
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: guichetd COMMAND [OPTIONS]\n\n"
+		"Commands:\n"
+		"  serve                      run the HTTP server\n"
+		"  admin add|list|delete      manage admins\n"
+		"  citizen add|import         register citizens (import reads a CSV file)\n"
+		"  user add --type TYPE       register a non-citizen user\n"
+		"  --version, --help\n\n"
+		"Every command takes --db PATH (GUICHET_DB). `guichetd serve --help` lists the settings.\n");
+}
+
+static char *read_pem(const char *path, char *err, size_t errsz)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errsz, "cannot read %s", path);
+		return NULL;
+	}
+	char *buf = malloc(PEM_MAX);
+	size_t n = buf ? fread(buf, 1, PEM_MAX - 1, f) : 0;
+	fclose(f);
+	if (!buf || n == 0 || n == PEM_MAX - 1) {
+		snprintf(err, errsz, "%s is empty or too large", path);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static int parse_serve(int argc, char **argv, struct config *cfg)
+{
+	char err[256], name[64];
+	if (config_init(cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "guichetd: %s\n", err);
+		return 2;
+	}
+	for (int i = 0; i < argc;) {
+		const char *value;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: guichetd serve [--FLAG VALUE ...]\n\n");
+			config_usage();
+			exit(0);
+		}
+		int rc = config_next_option(argc, argv, &i, name, sizeof name, &value);
+		if (rc <= 0) {
+			fprintf(stderr, "guichetd: %s '%s' (see guichetd serve --help)\n",
+				rc < 0 ? "missing value for" : "unexpected argument", argv[i]);
+			return 2;
+		}
+		rc = config_set(cfg, name, value, err, sizeof err);
+		if (rc == 0) {
+			fprintf(stderr, "guichetd: unknown option --%s (see guichetd serve --help)\n", name);
+			return 2;
+		}
+		if (rc < 0) {
+			fprintf(stderr, "guichetd: %s\n", err);
+			return 2;
+		}
+	}
+	if (!cfg->tls_cert != !cfg->tls_key) {
+		fprintf(stderr, "guichetd: --tls-cert and --tls-key go together\n");
+		return 2;
+	}
+	return 0;
+}
+
+static int serve(int argc, char **argv)
+{
+	struct config cfg;
+	int rc = parse_serve(argc, argv, &cfg);
+	if (rc)
+		return rc;
+	char err[512], keypath[4096];
+	struct app app = { .cfg = &cfg };
+	char *cert = NULL, *key = NULL, *url = NULL;
+	struct http *http = NULL;
+	rc = 1;
+	snprintf(keypath, sizeof keypath, "%s.key", cfg.db);
+	if (cfg.tls_cert && (!(cert = read_pem(cfg.tls_cert, err, sizeof err)) ||
+			     !(key = read_pem(cfg.tls_key, err, sizeof err))))
+		goto out;
+	if (store_open(cfg.db, &app.store, err, sizeof err) != 0 ||
+	    otp_key_load(keypath, app.key, err, sizeof err) != 0 ||
+	    !(app.mailer = mailer_open(cfg.mail, cfg.mail_from, err, sizeof err)))
+		goto out;
+	password_init(HASH_SLOTS);
+
+	/* signals are taken by sigwait below, never by a server thread */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct http_options opt = { .listen = cfg.listen, .tls_cert = cert, .tls_key = key, .log_requests = 1 };
+	http = http_start(&app, &opt, &url, err, sizeof err);
+	if (!http)
+		goto out;
+	printf("listening on %s\n", url);
+	fflush(stdout);
+	int sig;
+	sigwait(&stop, &sig);
+	fprintf(stderr, "guichetd: stopping\n");
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "guichetd: %s\n", err);
+	http_stop(http);
+	mailer_free(app.mailer);
+	store_close(app.store);
+	sodium_memzero(app.key, sizeof app.key);
+	if (key)
+		sodium_memzero(key, strlen(key));
+	free(cert);
+	free(key);
+	free(url);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "guichetd: cannot initialise libsodium or libcurl\n");
+		return 1;
+	}
+	int rc;
+	const char *cmd = argc > 1 ? argv[1] : "";
+	if (strcmp(cmd, "serve") == 0)
+		rc = serve(argc - 2, argv + 2);
+	else if (strcmp(cmd, "admin") == 0)
+		rc = provision_admin(argc - 2, argv + 2);
+	else if (strcmp(cmd, "citizen") == 0)
+		rc = provision_citizen(argc - 2, argv + 2);
+	else if (strcmp(cmd, "user") == 0)
+		rc = provision_user(argc - 2, argv + 2);
+	else if (strcmp(cmd, "--version") == 0)
+		rc = printf("guichetd %s\n", GUICHET_VERSION) < 0;
+	else if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		rc = 0;
+	} else {
+		if (*cmd)
+			fprintf(stderr, "guichetd: unknown command '%s'\n", cmd);
+		usage(stderr);
+		rc = 2;
+	}
+	curl_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,12 @@
+#ifndef GUICHET_PROVISION_H
+#define GUICHET_PROVISION_H
+/*
+ * guichetd's provisioning subcommands (contract §5). Each takes the
+ * arguments after its name and returns the process exit code:
+ * 0 done, 1 refused or failed, 2 usage error.
+ */
+int provision_admin(int argc, char **argv);
+int provision_citizen(int argc, char **argv);
+int provision_user(int argc, char **argv);
+
+#endif

@@ -1,0 +1,971 @@
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Versioned schema: migration N brings user_version from N-1 to N. */
+static const char *const MIGRATIONS[] = {
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  phone TEXT NOT NULL UNIQUE,"
+	"  type TEXT NOT NULL,"
+	"  nom TEXT, prenom TEXT,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE citizen_otps ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id),"
+	"  code_hash BLOB NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  used INTEGER NOT NULL DEFAULT 0,"
+	"  tries INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE sends ("
+	"  address TEXT PRIMARY KEY,"
+	"  last_at INTEGER NOT NULL);"
+	"CREATE TABLE admins ("
+	"  id INTEGER PRIMARY KEY,"
+	"  matricule TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  nom TEXT NOT NULL, prenom TEXT NOT NULL,"
+	"  email TEXT NOT NULL COLLATE NOCASE,"
+	"  email_verified_at INTEGER,"
+	"  telephone TEXT, pays TEXT, ville TEXT, photo_profil TEXT, piece_identite TEXT,"
+	"  password_hash TEXT,"
+	"  failed_logins INTEGER NOT NULL DEFAULT 0,"
+	"  locked_until INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  deleted_at INTEGER);"
+	"CREATE UNIQUE INDEX admins_live_email ON admins(email) WHERE deleted_at IS NULL;"
+	"CREATE TABLE admin_otps ("
+	"  id INTEGER PRIMARY KEY,"
+	"  admin_id INTEGER NOT NULL REFERENCES admins(id),"
+	"  purpose TEXT NOT NULL,"
+	"  code_hash BLOB NOT NULL,"
+	"  new_email TEXT,"
+	"  expires_at INTEGER NOT NULL,"
+	"  tries INTEGER NOT NULL DEFAULT 0,"
+	"  used INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX admin_otps_code ON admin_otps(purpose, code_hash);"
+	"CREATE INDEX admin_otps_admin ON admin_otps(admin_id, purpose);"
+	"CREATE TABLE tokens ("
+	"  id INTEGER PRIMARY KEY,"
+	"  admin_id INTEGER NOT NULL REFERENCES admins(id),"
+	"  secret_hash BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  last_used_at INTEGER,"
+	"  revoked_at INTEGER);"
+	"CREATE INDEX tokens_admin ON tokens(admin_id);",
+};
+
+#define ADMIN_COLS \
+	"id, matricule, nom, prenom, email, telephone, pays, ville, photo_profil," \
+	" piece_identite, password_hash, email_verified_at, failed_logins, locked_until, deleted_at"
+#define LIVE_OTP "used = 0 AND tries < ?3 AND expires_at > ?2"
+
+#define STATEMENTS(_) \
+	_(BEGIN, "BEGIN IMMEDIATE") \
+	_(COMMIT, "COMMIT") \
+	_(ROLLBACK, "ROLLBACK") \
+	_(USER_ADD, "INSERT INTO users(phone, type, nom, prenom, created_at) VALUES (?1, ?2, ?3, ?4, ?5)") \
+	_(USER_BY_PHONE, "SELECT id, type FROM users WHERE phone = ?1") \
+	_(CITIZEN_OTP_GET, "SELECT used, tries, expires_at, code_hash FROM citizen_otps WHERE user_id = ?1") \
+	_(CITIZEN_OTP_PUT, "INSERT INTO citizen_otps(user_id, code_hash, expires_at, used, tries, created_at)" \
+		" VALUES (?1, ?2, ?3, 0, 0, ?4) ON CONFLICT(user_id) DO UPDATE SET code_hash = excluded.code_hash," \
+		" expires_at = excluded.expires_at, used = 0, tries = 0, created_at = excluded.created_at") \
+	_(CITIZEN_OTP_USE, "UPDATE citizen_otps SET used = 1 WHERE user_id = ?1") \
+	_(CITIZEN_OTP_MISS, "UPDATE citizen_otps SET tries = tries + 1 WHERE user_id = ?1") \
+	_(SEND_GET, "SELECT last_at FROM sends WHERE address = ?1") \
+	_(SEND_PUT, "INSERT INTO sends(address, last_at) VALUES (?1, ?2)" \
+		" ON CONFLICT(address) DO UPDATE SET last_at = excluded.last_at") \
+	_(SEND_DEL, "DELETE FROM sends WHERE address = ?1") \
+	_(ADMIN_ADD, "INSERT INTO admins(matricule, nom, prenom, email, telephone, pays, ville, created_at)" \
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") \
+	_(ADMIN_LIST, "SELECT " ADMIN_COLS " FROM admins ORDER BY id") \
+	_(ADMIN_BY_ID, "SELECT " ADMIN_COLS " FROM admins WHERE id = ?1 AND deleted_at IS NULL") \
+	_(ADMIN_BY_EMAIL, "SELECT " ADMIN_COLS " FROM admins WHERE email = ?1 AND deleted_at IS NULL") \
+	_(ADMIN_BY_MATRICULE_EMAIL, "SELECT " ADMIN_COLS " FROM admins" \
+		" WHERE matricule = ?1 AND email = ?2 AND deleted_at IS NULL") \
+	_(ADMIN_DELETE, "UPDATE admins SET deleted_at = ?2 WHERE email = ?1 AND deleted_at IS NULL RETURNING id") \
+	_(ADMIN_LOGIN_FAILED, "UPDATE admins SET failed_logins = failed_logins + 1," \
+		" locked_until = CASE WHEN ?2 > 0 AND failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END" \
+		" WHERE id = ?1 RETURNING failed_logins") \
+	_(ADMIN_LOGIN_OK, "UPDATE admins SET failed_logins = 0, locked_until = 0 WHERE id = ?1") \
+	_(ADMIN_SET_PASSWORD, "UPDATE admins SET password_hash = ?2," \
+		" email_verified_at = CASE WHEN ?3 THEN ?4 ELSE email_verified_at END," \
+		" failed_logins = 0, locked_until = 0 WHERE id = ?1 AND deleted_at IS NULL") \
+	_(ADMIN_SET_EMAIL, "UPDATE admins SET email = ?2, email_verified_at = ?3 WHERE id = ?1 AND deleted_at IS NULL") \
+	_(ADMIN_OTP_KILL, "UPDATE admin_otps SET used = 1 WHERE admin_id = ?1 AND purpose = ?2 AND used = 0") \
+	_(ADMIN_OTP_CLASH, "SELECT 1 FROM admin_otps WHERE purpose = ?1 AND code_hash = ?4 AND " LIVE_OTP) \
+	_(ADMIN_OTP_ADD, "INSERT INTO admin_otps(admin_id, purpose, code_hash, new_email, expires_at, created_at)" \
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)") \
+	_(ADMIN_OTP_DEL, "DELETE FROM admin_otps WHERE id = ?1") \
+	_(ADMIN_OTP_BY_CODE, "SELECT o.id, o.admin_id FROM admin_otps o JOIN admins a ON a.id = o.admin_id" \
+		" WHERE o.purpose = ?1 AND o.code_hash = ?4 AND o.used = 0 AND o.tries < ?3 AND o.expires_at > ?2" \
+		" AND a.deleted_at IS NULL AND (?5 IS NULL OR a.email = ?5)") \
+	_(ADMIN_OTP_OF_ADMIN, "SELECT id, code_hash FROM admin_otps" \
+		" WHERE purpose = ?1 AND admin_id = ?4 AND " LIVE_OTP " ORDER BY id DESC LIMIT 1") \
+	_(ADMIN_OTP_MISS, "UPDATE admin_otps SET tries = tries + 1" \
+		" WHERE purpose = ?1 AND admin_id = ?4 AND " LIVE_OTP) \
+	_(ADMIN_OTP_CONSUME, "UPDATE admin_otps SET used = 1 WHERE id = ?1 AND admin_id = ?4 AND " LIVE_OTP \
+		" RETURNING new_email") \
+	_(TOKEN_ADD, "INSERT INTO tokens(admin_id, secret_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)") \
+	_(TOKEN_GET, "SELECT t.admin_id, t.secret_hash, t.last_used_at FROM tokens t JOIN admins a ON a.id = t.admin_id" \
+		" WHERE t.id = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 AND a.deleted_at IS NULL") \
+	_(TOKEN_TOUCH, "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1") \
+	_(TOKEN_REVOKE, "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL") \
+	_(TOKEN_REVOKE_ALL, "UPDATE tokens SET revoked_at = ?2 WHERE admin_id = ?1 AND revoked_at IS NULL")
+
+enum stmt_id {
+#define STMT_ENUM(name, sql) S_##name,
+	STATEMENTS(STMT_ENUM)
+#undef STMT_ENUM
+	S_COUNT
+};
+
+static const char *const SQL[S_COUNT] = {
+#define STMT_SQL(name, sql) [S_##name] = sql,
+	STATEMENTS(STMT_SQL)
+#undef STMT_SQL
+};
+
+static const char *const PURPOSES[] = {
+	[PURPOSE_SIGNUP] = "signup",
+	[PURPOSE_PASSWORD_RESET] = "password-reset",
+	[PURPOSE_PASSWORD_CHANGE] = "password-change",
+	[PURPOSE_EMAIL_CHANGE] = "email-change",
+};
+
+/* Token use is recorded at most once a minute: a write per request would cost more than it tells. */
+#define TOKEN_TOUCH_EVERY_MS 60000
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[S_COUNT];
+	pthread_mutex_t lock;
+};
+
+const char *store_purpose_name(enum admin_purpose p)
+{
+	return PURPOSES[p];
+}
+
+/* ---- small helpers: every one assumes the lock is held ---- */
+
+static void report(struct store *st, const char *what)
+{
+	fprintf(stderr, "guichetd: database: %s: %s\n", what, sqlite3_errmsg(st->db));
+}
+
+/* Returns the statement reset, bindings cleared, ready to bind. */
+static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
+{
+	sqlite3_stmt *s = st->stmt[id];
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static void bind_hash(sqlite3_stmt *s, int i, const unsigned char *h)
+{
+	sqlite3_bind_blob(s, i, h, 32, SQLITE_TRANSIENT);
+}
+
+/* Steps a statement that returns no row we need. 0 or -1. */
+static int run(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		report(st, what);
+		return -1;
+	}
+	return 0;
+}
+
+/* SQLITE_ROW, SQLITE_DONE, or -1 on error. */
+static int step(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc;
+	report(st, what);
+	sqlite3_reset(s);
+	return -1;
+}
+
+static void copy_col(sqlite3_stmt *s, int col, char *out, size_t outsz)
+{
+	const unsigned char *v = sqlite3_column_text(s, col);
+	snprintf(out, outsz, "%s", v ? (const char *)v : "");
+}
+
+static int begin(struct store *st)
+{
+	return run(st, stmt(st, S_BEGIN), "begin");
+}
+
+static int commit(struct store *st)
+{
+	if (run(st, stmt(st, S_COMMIT), "commit") == 0)
+		return 0;
+	run(st, stmt(st, S_ROLLBACK), "rollback");
+	return -1;
+}
+
+static int rollback_with(struct store *st, int status)
+{
+	run(st, stmt(st, S_ROLLBACK), "rollback");
+	return status;
+}
+
+/* ---- opening ---- */
+
+static int migrate(struct store *st, char *err, size_t errsz)
+{
+	sqlite3_stmt *s;
+	int version = 0;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	int latest = (int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]);
+	if (version > latest) {
+		snprintf(err, errsz, "database schema version %d is newer than this guichetd (%d)", version, latest);
+		return -1;
+	}
+	for (; version < latest; version++) {
+		char bump[64];
+		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", version + 1);
+		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+		if (sqlite3_exec(st->db, MIGRATIONS[version], NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(st->db, bump, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+			snprintf(err, errsz, "migration %d failed: %s", version + 1, sqlite3_errmsg(st->db));
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	return 0;
+fail:
+	snprintf(err, errsz, "cannot read the database: %s", sqlite3_errmsg(st->db));
+	return -1;
+}
+
+/* SQLite creates its -wal and -shm files with the database's mode: make that 0600. */
+static int create_private(const char *path, char *err, size_t errsz)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errsz, "cannot open database %s: %s", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int store_open(const char *path, struct store **out, char *err, size_t errsz)
+{
+	*out = NULL;
+	if (create_private(path, err, errsz) != 0)
+		return -1;
+	struct store *st = calloc(1, sizeof *st);
+	if (!st) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&st->lock, NULL);
+	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errsz, "cannot open database %s: %s", path,
+			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	/* synchronous=FULL: a commit is on disk before we answer, so nothing acknowledged is lost */
+	if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
+			 NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errsz, "cannot open database %s: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	if (migrate(st, err, errsz) != 0)
+		goto fail;
+	for (int i = 0; i < S_COUNT; i++) {
+		if (sqlite3_prepare_v3(st->db, SQL[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL) != SQLITE_OK) {
+			snprintf(err, errsz, "cannot prepare statement %d: %s", i, sqlite3_errmsg(st->db));
+			goto fail;
+		}
+	}
+	*out = st;
+	return 0;
+fail:
+	store_close(st);
+	return -1;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	pthread_mutex_destroy(&st->lock);
+	free(st);
+}
+
+int store_begin(struct store *st)
+{
+	pthread_mutex_lock(&st->lock);
+	int rc = begin(st);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+int store_commit(struct store *st)
+{
+	pthread_mutex_lock(&st->lock);
+	int rc = commit(st);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+void store_rollback(struct store *st)
+{
+	pthread_mutex_lock(&st->lock);
+	rollback_with(st, 0);
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* ---- users and citizen OTPs ---- */
+
+int store_user_add(struct store *st, const char *phone, const char *type,
+		   const char *nom, const char *prenom, int64_t now)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_USER_ADD);
+	bind_text(s, 1, phone);
+	bind_text(s, 2, type);
+	bind_text(s, 3, nom);
+	bind_text(s, 4, prenom);
+	sqlite3_bind_int64(s, 5, now);
+	int rc = sqlite3_step(s);
+	int ext = sqlite3_extended_errcode(st->db);
+	sqlite3_reset(s);
+	int status = ST_OK;
+	if (rc != SQLITE_DONE) {
+		status = ext == SQLITE_CONSTRAINT_UNIQUE ? ST_CONFLICT : ST_ERROR;
+		if (status == ST_ERROR)
+			report(st, "add user");
+	}
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+/* Finds a CITIZEN by normalised phone: 1 found, 0 not, -1 error. */
+static int citizen_id(struct store *st, const char *phone, int64_t *id)
+{
+	sqlite3_stmt *s = stmt(st, S_USER_BY_PHONE);
+	bind_text(s, 1, phone);
+	int rc = step(st, s, "find user");
+	if (rc < 0)
+		return -1;
+	int found = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 1), "CITIZEN") == 0;
+	if (found)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return found;
+}
+
+/* ST_OK when the address may be sent to now, ST_COOLDOWN (retry set), ST_ERROR. */
+static int cooldown_check(struct store *st, struct otp_request *rq, int64_t *prev)
+{
+	sqlite3_stmt *s = stmt(st, S_SEND_GET);
+	bind_text(s, 1, rq->address);
+	int rc = step(st, s, "read cooldown");
+	if (rc < 0)
+		return ST_ERROR;
+	*prev = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+	sqlite3_reset(s);
+	if (*prev >= 0 && rq->cooldown_ms > 0 && *prev + rq->cooldown_ms > rq->now) {
+		int64_t wait = *prev + rq->cooldown_ms - rq->now;
+		rq->retry_after_s = (long)((wait + 999) / 1000);
+		return ST_COOLDOWN;
+	}
+	return ST_OK;
+}
+
+static int cooldown_mark(struct store *st, const char *address, int64_t when)
+{
+	sqlite3_stmt *s = stmt(st, S_SEND_PUT);
+	bind_text(s, 1, address);
+	sqlite3_bind_int64(s, 2, when);
+	return run(st, s, "write cooldown");
+}
+
+static int citizen_otp_issue(struct store *st, const char *phone, int create, struct otp_request *rq)
+{
+	int64_t user_id, prev;
+	int found = citizen_id(st, phone, &user_id);
+	if (found <= 0)
+		return found < 0 ? ST_ERROR : ST_NOT_FOUND;
+	sqlite3_stmt *s = stmt(st, S_CITIZEN_OTP_GET);
+	sqlite3_bind_int64(s, 1, user_id);
+	int rc = step(st, s, "read citizen otp");
+	if (rc < 0)
+		return ST_ERROR;
+	int exists = rc == SQLITE_ROW;
+	int used = exists && sqlite3_column_int(s, 0);
+	int live = exists && !used && sqlite3_column_int(s, 1) < 5 && sqlite3_column_int64(s, 2) > rq->now;
+	sqlite3_reset(s);
+	if (create && live)
+		return ST_EXISTS;
+	if (!create && (!exists || used))
+		return ST_NONE;
+	int status = cooldown_check(st, rq, &prev);
+	if (status != ST_OK)
+		return status;
+	s = stmt(st, S_CITIZEN_OTP_PUT);
+	sqlite3_bind_int64(s, 1, user_id);
+	bind_hash(s, 2, rq->hash);
+	sqlite3_bind_int64(s, 3, rq->expires_at);
+	sqlite3_bind_int64(s, 4, rq->now);
+	if (run(st, s, "write citizen otp") != 0 || cooldown_mark(st, rq->address, rq->now) != 0)
+		return ST_ERROR;
+	return ST_OK;
+}
+
+int store_citizen_otp_issue(struct store *st, const char *phone, int create, struct otp_request *rq)
+{
+	pthread_mutex_lock(&st->lock);
+	int status = ST_ERROR;
+	if (begin(st) == 0) {
+		status = citizen_otp_issue(st, phone, create, rq);
+		if (status == ST_OK)
+			status = commit(st) == 0 ? ST_OK : ST_ERROR;
+		else
+			rollback_with(st, 0);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+static int citizen_otp_verify(struct store *st, const char *phone, const unsigned char *hash,
+			      int64_t now, int max_tries)
+{
+	int64_t user_id;
+	int found = citizen_id(st, phone, &user_id);
+	if (found <= 0)
+		return found < 0 ? ST_ERROR : ST_NOT_FOUND;
+	sqlite3_stmt *s = stmt(st, S_CITIZEN_OTP_GET);
+	sqlite3_bind_int64(s, 1, user_id);
+	int rc = step(st, s, "read citizen otp");
+	if (rc < 0)
+		return ST_ERROR;
+	int live = rc == SQLITE_ROW && !sqlite3_column_int(s, 0) &&
+		   sqlite3_column_int(s, 1) < max_tries && sqlite3_column_int64(s, 2) > now &&
+		   sqlite3_column_bytes(s, 3) == OTP_HASH_BYTES;
+	int match = live && otp_hash_equal(sqlite3_column_blob(s, 3), hash);
+	sqlite3_reset(s);
+	if (!live)
+		return ST_WRONG;
+	s = stmt(st, match ? S_CITIZEN_OTP_USE : S_CITIZEN_OTP_MISS);
+	sqlite3_bind_int64(s, 1, user_id);
+	if (run(st, s, "update citizen otp") != 0)
+		return ST_ERROR;
+	return match ? ST_OK : ST_WRONG;
+}
+
+int store_citizen_otp_verify(struct store *st, const char *phone, const unsigned char *hash,
+			     int64_t now, int max_tries)
+{
+	pthread_mutex_lock(&st->lock);
+	int status = ST_ERROR;
+	if (begin(st) == 0) {
+		status = citizen_otp_verify(st, phone, hash, now, max_tries);
+		/* a miss is recorded too: commit everything but errors */
+		if (status != ST_ERROR && commit(st) != 0)
+			status = ST_ERROR;
+		else if (status == ST_ERROR)
+			rollback_with(st, 0);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+/* ---- admins ---- */
+
+static void read_admin(sqlite3_stmt *s, struct admin *a)
+{
+	memset(a, 0, sizeof *a);
+	a->id = sqlite3_column_int64(s, 0);
+	copy_col(s, 1, a->matricule, sizeof a->matricule);
+	copy_col(s, 2, a->nom, sizeof a->nom);
+	copy_col(s, 3, a->prenom, sizeof a->prenom);
+	copy_col(s, 4, a->email, sizeof a->email);
+	copy_col(s, 5, a->telephone, sizeof a->telephone);
+	copy_col(s, 6, a->pays, sizeof a->pays);
+	copy_col(s, 7, a->ville, sizeof a->ville);
+	copy_col(s, 8, a->photo_profil, sizeof a->photo_profil);
+	copy_col(s, 9, a->piece_identite, sizeof a->piece_identite);
+	a->has_password = sqlite3_column_type(s, 10) != SQLITE_NULL;
+	copy_col(s, 10, a->password_hash, sizeof a->password_hash);
+	a->email_verified_at = sqlite3_column_int64(s, 11);
+	a->failed_logins = sqlite3_column_int(s, 12);
+	a->locked_until = sqlite3_column_int64(s, 13);
+	a->deleted_at = sqlite3_column_int64(s, 14);
+}
+
+static const char *or_null(const char *v)
+{
+	return v && *v ? v : NULL;
+}
+
+int store_admin_add(struct store *st, const struct admin *a, int64_t now, int64_t *id)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_ADMIN_ADD);
+	bind_text(s, 1, a->matricule);
+	bind_text(s, 2, a->nom);
+	bind_text(s, 3, a->prenom);
+	bind_text(s, 4, a->email);
+	bind_text(s, 5, or_null(a->telephone));
+	bind_text(s, 6, or_null(a->pays));
+	bind_text(s, 7, or_null(a->ville));
+	sqlite3_bind_int64(s, 8, now);
+	int rc = sqlite3_step(s);
+	int ext = sqlite3_extended_errcode(st->db);
+	sqlite3_reset(s);
+	int status = ST_OK;
+	if (rc != SQLITE_DONE) {
+		status = ext == SQLITE_CONSTRAINT_UNIQUE ? ST_CONFLICT : ST_ERROR;
+		if (status == ST_ERROR)
+			report(st, "add admin");
+	} else if (id) {
+		*id = sqlite3_last_insert_rowid(st->db);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+int store_admin_list(struct store *st, void (*fn)(const struct admin *, void *), void *ctx)
+{
+	struct admin a;
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_ADMIN_LIST);
+	int rc;
+	while ((rc = step(st, s, "list admins")) == SQLITE_ROW) {
+		read_admin(s, &a);
+		fn(&a, ctx);
+	}
+	sqlite3_reset(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc < 0 ? ST_ERROR : ST_OK;
+}
+
+static int revoke_all(struct store *st, int64_t admin_id, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_TOKEN_REVOKE_ALL);
+	sqlite3_bind_int64(s, 1, admin_id);
+	sqlite3_bind_int64(s, 2, now);
+	return run(st, s, "revoke tokens");
+}
+
+int store_admin_delete(struct store *st, const char *email, int64_t now)
+{
+	pthread_mutex_lock(&st->lock);
+	int status = ST_ERROR;
+	if (begin(st) == 0) {
+		sqlite3_stmt *s = stmt(st, S_ADMIN_DELETE);
+		bind_text(s, 1, email);
+		sqlite3_bind_int64(s, 2, now);
+		int rc = step(st, s, "delete admin");
+		int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+		sqlite3_reset(s);
+		if (rc < 0)
+			status = rollback_with(st, ST_ERROR);
+		else if (rc == SQLITE_DONE)
+			status = rollback_with(st, ST_NOT_FOUND);
+		else if (revoke_all(st, id, now) != 0)
+			status = rollback_with(st, ST_ERROR);
+		else
+			status = commit(st) == 0 ? ST_OK : ST_ERROR;
+	}
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+static int admin_one(struct store *st, sqlite3_stmt *s, struct admin *out)
+{
+	int rc = step(st, s, "find admin");
+	if (rc == SQLITE_ROW)
+		read_admin(s, out);
+	sqlite3_reset(s);
+	return rc < 0 ? ST_ERROR : rc == SQLITE_ROW ? ST_OK : ST_NOT_FOUND;
+}
+
+int store_admin_by_id(struct store *st, int64_t id, struct admin *out)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_ADMIN_BY_ID);
+	sqlite3_bind_int64(s, 1, id);
+	int status = admin_one(st, s, out);
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+int store_admin_by_email(struct store *st, const char *email, struct admin *out)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_ADMIN_BY_EMAIL);
+	bind_text(s, 1, email);
+	int status = admin_one(st, s, out);
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+int store_admin_by_matricule_email(struct store *st, const char *matricule, const char *email,
+				   struct admin *out)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_ADMIN_BY_MATRICULE_EMAIL);
+	bind_text(s, 1, matricule);
+	bind_text(s, 2, email);
+	int status = admin_one(st, s, out);
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+int store_login_failed(struct store *st, int64_t admin_id, int max, int64_t lock_until)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_ADMIN_LOGIN_FAILED);
+	sqlite3_bind_int64(s, 1, admin_id);
+	sqlite3_bind_int(s, 2, max);
+	sqlite3_bind_int64(s, 3, lock_until);
+	int rc = step(st, s, "count login failure");
+	int count = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+	sqlite3_reset(s);
+	pthread_mutex_unlock(&st->lock);
+	return count;
+}
+
+int store_login_succeeded(struct store *st, int64_t admin_id)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_ADMIN_LOGIN_OK);
+	sqlite3_bind_int64(s, 1, admin_id);
+	int rc = run(st, s, "reset login failures");
+	pthread_mutex_unlock(&st->lock);
+	return rc == 0 ? ST_OK : ST_ERROR;
+}
+
+/* ---- admin OTPs ---- */
+
+/* Binds the parameters every live-OTP statement shares: ?1 purpose, ?2 now, ?3 max tries. */
+static sqlite3_stmt *otp_stmt(struct store *st, enum stmt_id id, enum admin_purpose p,
+			      int64_t now, int max_tries)
+{
+	sqlite3_stmt *s = stmt(st, id);
+	bind_text(s, 1, PURPOSES[p]);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int(s, 3, max_tries);
+	return s;
+}
+
+static int admin_otp_issue(struct store *st, int64_t admin_id, enum admin_purpose purpose,
+			   const char *new_email, struct otp_request *rq, int64_t *otp_id, int64_t *prev)
+{
+	int status = cooldown_check(st, rq, prev);
+	if (status != ST_OK)
+		return status;
+	sqlite3_stmt *s = otp_stmt(st, S_ADMIN_OTP_CLASH, purpose, rq->now, 5);
+	bind_hash(s, 4, rq->hash);
+	int rc = step(st, s, "check otp clash");
+	sqlite3_reset(s);
+	if (rc < 0)
+		return ST_ERROR;
+	if (rc == SQLITE_ROW)
+		return ST_CONFLICT;
+	s = stmt(st, S_ADMIN_OTP_KILL);
+	sqlite3_bind_int64(s, 1, admin_id);
+	bind_text(s, 2, PURPOSES[purpose]);
+	if (run(st, s, "retire otp") != 0)
+		return ST_ERROR;
+	s = stmt(st, S_ADMIN_OTP_ADD);
+	sqlite3_bind_int64(s, 1, admin_id);
+	bind_text(s, 2, PURPOSES[purpose]);
+	bind_hash(s, 3, rq->hash);
+	bind_text(s, 4, new_email);
+	sqlite3_bind_int64(s, 5, rq->expires_at);
+	sqlite3_bind_int64(s, 6, rq->now);
+	if (run(st, s, "add otp") != 0)
+		return ST_ERROR;
+	*otp_id = sqlite3_last_insert_rowid(st->db);
+	return cooldown_mark(st, rq->address, rq->now) == 0 ? ST_OK : ST_ERROR;
+}
+
+int store_admin_otp_issue(struct store *st, int64_t admin_id, enum admin_purpose purpose,
+			  const char *new_email, struct otp_request *rq,
+			  int64_t *otp_id, int64_t *prev_sent)
+{
+	pthread_mutex_lock(&st->lock);
+	int status = ST_ERROR;
+	if (begin(st) == 0) {
+		status = admin_otp_issue(st, admin_id, purpose, new_email, rq, otp_id, prev_sent);
+		if (status == ST_OK)
+			status = commit(st) == 0 ? ST_OK : ST_ERROR;
+		else
+			rollback_with(st, 0);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+int store_admin_otp_cancel(struct store *st, int64_t otp_id, const char *address, int64_t prev_sent)
+{
+	pthread_mutex_lock(&st->lock);
+	int status = ST_ERROR;
+	if (begin(st) == 0) {
+		sqlite3_stmt *s = stmt(st, S_ADMIN_OTP_DEL);
+		sqlite3_bind_int64(s, 1, otp_id);
+		int rc = run(st, s, "cancel otp");
+		if (rc == 0 && prev_sent >= 0) {
+			rc = cooldown_mark(st, address, prev_sent);
+		} else if (rc == 0) {
+			s = stmt(st, S_SEND_DEL);
+			bind_text(s, 1, address);
+			rc = run(st, s, "clear cooldown");
+		}
+		status = rc == 0 && commit(st) == 0 ? ST_OK : rollback_with(st, ST_ERROR);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+static int admin_id_of_email(struct store *st, const char *email, int64_t *id)
+{
+	struct admin a;
+	sqlite3_stmt *s = stmt(st, S_ADMIN_BY_EMAIL);
+	bind_text(s, 1, email);
+	int status = admin_one(st, s, &a);
+	*id = a.id;
+	return status;
+}
+
+static int admin_otp_find(struct store *st, enum admin_purpose purpose, const unsigned char *hash,
+			  int64_t admin_id, const char *email, int64_t now, int max_tries,
+			  int64_t *otp_id, int64_t *found_admin)
+{
+	sqlite3_stmt *s;
+	int rc, match = 0;
+	if (admin_id > 0) {
+		s = otp_stmt(st, S_ADMIN_OTP_OF_ADMIN, purpose, now, max_tries);
+		sqlite3_bind_int64(s, 4, admin_id);
+		rc = step(st, s, "read otp");
+		if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 1) == OTP_HASH_BYTES) {
+			match = otp_hash_equal(sqlite3_column_blob(s, 1), hash);
+			*otp_id = sqlite3_column_int64(s, 0);
+			*found_admin = admin_id;
+		}
+	} else {
+		s = otp_stmt(st, S_ADMIN_OTP_BY_CODE, purpose, now, max_tries);
+		bind_hash(s, 4, hash);
+		bind_text(s, 5, email);
+		rc = step(st, s, "find otp");
+		if (rc == SQLITE_ROW) {
+			match = 1;
+			*otp_id = sqlite3_column_int64(s, 0);
+			*found_admin = sqlite3_column_int64(s, 1);
+		}
+	}
+	sqlite3_reset(s);
+	if (rc < 0)
+		return ST_ERROR;
+	if (match)
+		return ST_OK;
+	/* a miss counts against the OTP it was meant for, when we can tell which */
+	int64_t victim = admin_id;
+	if (victim <= 0 && email) {
+		int status = admin_id_of_email(st, email, &victim);
+		if (status == ST_ERROR)
+			return ST_ERROR;
+		if (status != ST_OK)
+			return ST_WRONG;
+	}
+	if (victim > 0) {
+		s = otp_stmt(st, S_ADMIN_OTP_MISS, purpose, now, max_tries);
+		sqlite3_bind_int64(s, 4, victim);
+		if (run(st, s, "count otp miss") != 0)
+			return ST_ERROR;
+	}
+	return ST_WRONG;
+}
+
+int store_admin_otp_find(struct store *st, enum admin_purpose purpose, const unsigned char *hash,
+			 int64_t admin_id, const char *email, int64_t now, int max_tries,
+			 int64_t *otp_id, int64_t *found_admin)
+{
+	pthread_mutex_lock(&st->lock);
+	int status = ST_ERROR;
+	if (begin(st) == 0) {
+		status = admin_otp_find(st, purpose, hash, admin_id, email, now, max_tries, otp_id, found_admin);
+		if (status != ST_ERROR && commit(st) != 0)
+			status = ST_ERROR;
+		else if (status == ST_ERROR)
+			rollback_with(st, 0);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+/* Marks the OTP used if it is still live; copies its new_email. ST_OK / ST_WRONG / ST_ERROR. */
+static int otp_consume(struct store *st, int64_t otp_id, int64_t admin_id, int64_t now,
+		       char *new_email, size_t new_email_sz)
+{
+	sqlite3_stmt *s = stmt(st, S_ADMIN_OTP_CONSUME);
+	sqlite3_bind_int64(s, 1, otp_id);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int(s, 3, 5);
+	sqlite3_bind_int64(s, 4, admin_id);
+	int rc = step(st, s, "consume otp");
+	if (rc == SQLITE_ROW && new_email)
+		copy_col(s, 0, new_email, new_email_sz);
+	sqlite3_reset(s);
+	return rc < 0 ? ST_ERROR : rc == SQLITE_ROW ? ST_OK : ST_WRONG;
+}
+
+int store_admin_password_set(struct store *st, int64_t otp_id, int64_t admin_id,
+			     const char *hash, int verify_email, int revoke_tokens, int64_t now)
+{
+	pthread_mutex_lock(&st->lock);
+	int status = ST_ERROR;
+	if (begin(st) == 0) {
+		status = otp_consume(st, otp_id, admin_id, now, NULL, 0);
+		if (status == ST_OK) {
+			sqlite3_stmt *s = stmt(st, S_ADMIN_SET_PASSWORD);
+			sqlite3_bind_int64(s, 1, admin_id);
+			bind_text(s, 2, hash);
+			sqlite3_bind_int(s, 3, verify_email);
+			sqlite3_bind_int64(s, 4, now);
+			if (run(st, s, "set password") != 0 ||
+			    (revoke_tokens && revoke_all(st, admin_id, now) != 0))
+				status = ST_ERROR;
+		}
+		if (status == ST_OK)
+			status = commit(st) == 0 ? ST_OK : ST_ERROR;
+		else
+			rollback_with(st, 0);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+int store_admin_email_set(struct store *st, int64_t otp_id, int64_t admin_id, int64_t now,
+			  char *new_email)
+{
+	pthread_mutex_lock(&st->lock);
+	int status = ST_ERROR;
+	if (begin(st) == 0) {
+		status = otp_consume(st, otp_id, admin_id, now, new_email, 320);
+		if (status == ST_OK) {
+			sqlite3_stmt *s = stmt(st, S_ADMIN_SET_EMAIL);
+			sqlite3_bind_int64(s, 1, admin_id);
+			bind_text(s, 2, new_email);
+			sqlite3_bind_int64(s, 3, now);
+			int rc = sqlite3_step(s);
+			int ext = sqlite3_extended_errcode(st->db);
+			sqlite3_reset(s);
+			if (rc != SQLITE_DONE) {
+				status = ext == SQLITE_CONSTRAINT_UNIQUE ? ST_CONFLICT : ST_ERROR;
+				if (status == ST_ERROR)
+					report(st, "set email");
+			}
+		}
+		if (status == ST_OK)
+			status = commit(st) == 0 ? ST_OK : ST_ERROR;
+		else
+			rollback_with(st, 0);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+/* ---- tokens ---- */
+
+int store_token_create(struct store *st, int64_t admin_id, const unsigned char *hash,
+		       int64_t now, int64_t expires_at, int64_t *id)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_TOKEN_ADD);
+	sqlite3_bind_int64(s, 1, admin_id);
+	bind_hash(s, 2, hash);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int64(s, 4, expires_at);
+	int rc = run(st, s, "add token");
+	if (rc == 0)
+		*id = sqlite3_last_insert_rowid(st->db);
+	pthread_mutex_unlock(&st->lock);
+	return rc == 0 ? ST_OK : ST_ERROR;
+}
+
+int store_token_auth(struct store *st, int64_t id, const unsigned char *hash, int64_t now,
+		     struct admin *out)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_TOKEN_GET);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now);
+	int rc = step(st, s, "read token");
+	int status = rc < 0 ? ST_ERROR : ST_NOT_FOUND;
+	int64_t admin_id = 0, last_used = 0;
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 1) == TOKEN_HASH_BYTES &&
+	    sodium_memcmp(sqlite3_column_blob(s, 1), hash, TOKEN_HASH_BYTES) == 0) {
+		admin_id = sqlite3_column_int64(s, 0);
+		last_used = sqlite3_column_int64(s, 2);
+		status = ST_OK;
+	}
+	sqlite3_reset(s);
+	if (status == ST_OK && now - last_used >= TOKEN_TOUCH_EVERY_MS) {
+		s = stmt(st, S_TOKEN_TOUCH);
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, now);
+		run(st, s, "touch token"); /* best effort: a read-only database still authenticates */
+	}
+	if (status == ST_OK) {
+		s = stmt(st, S_ADMIN_BY_ID);
+		sqlite3_bind_int64(s, 1, admin_id);
+		status = admin_one(st, s, out);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+int store_token_revoke(struct store *st, int64_t id, int64_t now)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_TOKEN_REVOKE);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now);
+	int rc = run(st, s, "revoke token");
+	pthread_mutex_unlock(&st->lock);
+	return rc == 0 ? ST_OK : ST_ERROR;
+}

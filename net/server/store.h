@@ -1,0 +1,133 @@
+#ifndef GUICHET_STORE_H
+#define GUICHET_STORE_H
+/*
+ * The storage module: every SQL statement of guichetd lives in store.c.
+ * One SQLite connection (WAL, busy timeout, statements prepared once),
+ * serialised by a mutex, so each function below is one atomic step and may be
+ * called from any thread. A PostgreSQL store would implement this same header.
+ * Times are milliseconds since the epoch.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "otp.h"
+#include "token.h"
+
+struct store;
+
+enum store_status {
+	ST_OK = 0,
+	ST_NOT_FOUND, /* no such row (or not of the right kind) */
+	ST_CONFLICT,  /* a unique value is taken */
+	ST_EXISTS,    /* citizen create: a live OTP exists */
+	ST_NONE,      /* citizen resend: no OTP to replace */
+	ST_COOLDOWN,  /* a code was sent to this address too recently */
+	ST_WRONG,     /* wrong, expired, used or dead OTP */
+	ST_ERROR,     /* the database failed; details went to stderr */
+};
+
+/* Opens (creating mode 0600) and migrates the database. Returns 0 or -1 with err. */
+int store_open(const char *path, struct store **out, char *err, size_t errsz);
+void store_close(struct store *st);
+
+/* One transaction around several calls, for bulk imports (single-threaded use). */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* ---- users (citizens and others) ---- */
+int store_user_add(struct store *st, const char *phone, const char *type,
+		   const char *nom, const char *prenom, int64_t now);
+
+struct otp_request {
+	const char *address; /* phone or lower-cased e-mail: the cooldown key */
+	const unsigned char *hash;
+	int64_t now;
+	int64_t expires_at;
+	int64_t cooldown_ms;
+	long retry_after_s; /* out, with ST_COOLDOWN */
+};
+
+/* create (ST_EXISTS if live) or resend (ST_NONE if none or used); ST_NOT_FOUND: no citizen. */
+int store_citizen_otp_issue(struct store *st, const char *phone, int create, struct otp_request *rq);
+/* Consumes the citizen's live OTP if hash matches; a miss counts one try. */
+int store_citizen_otp_verify(struct store *st, const char *phone, const unsigned char *hash,
+			     int64_t now, int max_tries);
+
+/* ---- admins ---- */
+struct admin {
+	int64_t id;
+	char matricule[40];
+	char nom[256];
+	char prenom[256];
+	char email[320];
+	char telephone[64];
+	char pays[128];
+	char ville[128];
+	char photo_profil[512];
+	char piece_identite[512];
+	char password_hash[128]; /* crypto_pwhash_STRBYTES */
+	int has_password;
+	int64_t email_verified_at; /* 0: never */
+	int failed_logins;
+	int64_t locked_until;
+	int64_t deleted_at; /* 0: live */
+};
+
+int store_admin_add(struct store *st, const struct admin *a, int64_t now, int64_t *id);
+/* Calls fn for every admin, deleted ones included, by id. */
+int store_admin_list(struct store *st, void (*fn)(const struct admin *, void *), void *ctx);
+/* Soft delete: deleted_at set, every token revoked. ST_NOT_FOUND if no live admin. */
+int store_admin_delete(struct store *st, const char *email, int64_t now);
+
+/* Live admins only. */
+int store_admin_by_id(struct store *st, int64_t id, struct admin *out);
+int store_admin_by_email(struct store *st, const char *email, struct admin *out);
+int store_admin_by_matricule_email(struct store *st, const char *matricule, const char *email,
+				   struct admin *out);
+
+/* A wrong password: returns the count; at `max` (0: never) locks until lock_until. */
+int store_login_failed(struct store *st, int64_t admin_id, int max, int64_t lock_until);
+int store_login_succeeded(struct store *st, int64_t admin_id);
+
+/* ---- admin OTPs ---- */
+enum admin_purpose { PURPOSE_SIGNUP, PURPOSE_PASSWORD_RESET, PURPOSE_PASSWORD_CHANGE, PURPOSE_EMAIL_CHANGE };
+const char *store_purpose_name(enum admin_purpose p);
+
+/*
+ * Issues an OTP for (admin, purpose), killing the previous one. ST_CONFLICT:
+ * a live code of that purpose already has this hash (draw another);
+ * ST_COOLDOWN: rq->retry_after_s set. On ST_OK, *otp_id and *prev_sent
+ * (-1: never) let store_admin_otp_cancel undo it if the mail fails.
+ */
+int store_admin_otp_issue(struct store *st, int64_t admin_id, enum admin_purpose purpose,
+			  const char *new_email, struct otp_request *rq,
+			  int64_t *otp_id, int64_t *prev_sent);
+int store_admin_otp_cancel(struct store *st, int64_t otp_id, const char *address, int64_t prev_sent);
+
+/*
+ * Finds the live OTP of `purpose` with this hash: the admin's own when
+ * admin_id > 0, else anyone's (narrowed to `email` when non-NULL). ST_WRONG
+ * counts a try on the OTP of the admin it could be told apart for.
+ */
+int store_admin_otp_find(struct store *st, enum admin_purpose purpose, const unsigned char *hash,
+			 int64_t admin_id, const char *email, int64_t now, int max_tries,
+			 int64_t *otp_id, int64_t *found_admin);
+
+/* Consumes the OTP and sets the password; optionally marks the e-mail verified
+ * and revokes every token. ST_WRONG if the OTP stopped being live meanwhile. */
+int store_admin_password_set(struct store *st, int64_t otp_id, int64_t admin_id,
+			     const char *hash, int verify_email, int revoke_tokens, int64_t now);
+/* Consumes the OTP and moves the admin to its new e-mail (copied to new_email, 320 bytes). */
+int store_admin_email_set(struct store *st, int64_t otp_id, int64_t admin_id, int64_t now,
+			  char *new_email);
+
+/* ---- tokens ---- */
+int store_token_create(struct store *st, int64_t admin_id, const unsigned char *hash,
+		       int64_t now, int64_t expires_at, int64_t *id);
+/* ST_OK and the admin when the token is live and its admin too; updates last_used_at. */
+int store_token_auth(struct store *st, int64_t id, const unsigned char *hash, int64_t now,
+		     struct admin *out);
+int store_token_revoke(struct store *st, int64_t id, int64_t now);
+
+#endif
