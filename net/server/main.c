@@ -84,6 +84,12 @@ static int parse_serve(int argc, char **argv, struct config *cfg)
 			return 2;
 		}
 	}
+	const char *colon = strrchr(cfg->listen, ':');
+	if (!colon || colon == cfg->listen || colon[1] == '\0' || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    strtol(colon + 1, NULL, 10) > 65535) {
+		fprintf(stderr, "guichetd: --listen: expected HOST:PORT, got '%s'\n", cfg->listen);
+		return 2;
+	}
 	if (!cfg->tls_cert != !cfg->tls_key) {
 		fprintf(stderr, "guichetd: --tls-cert and --tls-key go together\n");
 		return 2;

@@ -1,0 +1,286 @@
+/* Unit tests for guichetd's pure parts: input parsing, codes, tokens, policy, time. */
+#include <check.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "jsonbody.h"
+#include "otp.h"
+#include "password.h"
+#include "phone.h"
+#include "token.h"
+
+/* ---- phone numbers ---- */
+
+START_TEST(phone_separators_removed)
+{
+	char out[PHONE_MAX + 1];
+	ck_assert_int_eq(phone_normalize("01 23.45-67 89", out), PHONE_OK);
+	ck_assert_str_eq(out, "0123456789");
+	ck_assert_int_eq(phone_normalize("+237 677-34.21.34", out), PHONE_OK);
+	ck_assert_str_eq(out, "+237677342134");
+}
+END_TEST
+
+START_TEST(phone_rejects_other_characters)
+{
+	char out[PHONE_MAX + 1];
+	ck_assert_int_eq(phone_normalize("01234abc", out), PHONE_INVALID);
+	ck_assert_int_eq(phone_normalize("12+34", out), PHONE_INVALID);
+	ck_assert_int_eq(phone_normalize("+", out), PHONE_INVALID);
+	ck_assert_int_eq(phone_normalize("0123456789012345678901234567890123", out), PHONE_INVALID);
+	ck_assert_int_eq(phone_normalize(" - . ", out), PHONE_EMPTY);
+	ck_assert_int_eq(phone_normalize("", out), PHONE_EMPTY);
+}
+END_TEST
+
+/* ---- JSON bodies and fields ---- */
+
+static enum body_result parse(const char *text, size_t len)
+{
+	cJSON *root = NULL;
+	enum body_result r = jsonbody_parse(text, len, &root);
+	cJSON_Delete(root);
+	return r;
+}
+#define PARSE(s) parse(s, sizeof(s) - 1)
+
+START_TEST(body_accepts_objects_and_empty)
+{
+	ck_assert_int_eq(PARSE("{\"a\":1}"), BODY_OK);
+	ck_assert_int_eq(PARSE(""), BODY_OK);
+	ck_assert_int_eq(PARSE("  \n"), BODY_OK);
+	ck_assert_int_eq(PARSE("{\"a\":\"caf\xc3\xa9\"}"), BODY_OK);
+	ck_assert_int_eq(PARSE("{\"a\":\"x\\\\u0000\"}"), BODY_OK); /* an escaped backslash, not a NUL */
+}
+END_TEST
+
+START_TEST(body_rejects_bad_input)
+{
+	ck_assert_int_eq(PARSE("[1,2]"), BODY_NOT_OBJECT);
+	ck_assert_int_eq(PARSE("\"str\""), BODY_NOT_OBJECT);
+	ck_assert_int_eq(PARSE("{\"a\":"), BODY_INVALID);
+	ck_assert_int_eq(PARSE("{} {}"), BODY_INVALID);
+	ck_assert_int_eq(PARSE("{\"a\":\"\xff\"}"), BODY_INVALID);     /* not UTF-8 */
+	ck_assert_int_eq(PARSE("{\"a\":\"\xc0\xaf\"}"), BODY_INVALID); /* overlong */
+	ck_assert_int_eq(PARSE("{\"a\":\"\xed\xa0\x80\"}"), BODY_INVALID); /* surrogate */
+	ck_assert_int_eq(PARSE("{\"a\":\"x\\u0000y\"}"), BODY_INVALID);
+	ck_assert_int_eq(PARSE("{\"a\":\"x\0y\"}"), BODY_INVALID);
+}
+END_TEST
+
+START_TEST(fields_missing_empty_wrong_type)
+{
+	cJSON *o = cJSON_Parse("{\"s\":\"v\",\"e\":\"\",\"n\":null,\"i\":3}");
+	const char *v;
+	ck_assert_int_eq(jsonbody_string(o, "s", &v), FIELD_OK);
+	ck_assert_str_eq(v, "v");
+	ck_assert_int_eq(jsonbody_string(o, "e", &v), FIELD_MISSING);
+	ck_assert_int_eq(jsonbody_string(o, "n", &v), FIELD_MISSING);
+	ck_assert_int_eq(jsonbody_string(o, "absent", &v), FIELD_MISSING);
+	ck_assert_int_eq(jsonbody_string(o, "i", &v), FIELD_WRONG_TYPE);
+	cJSON_Delete(o);
+}
+END_TEST
+
+START_TEST(otp_field_number_or_digits)
+{
+	cJSON *o = cJSON_Parse("{\"n\":512,\"s\":\"000512\",\"short\":\"512\",\"neg\":-1,\"frac\":1.5,"
+			       "\"big\":1000000,\"alpha\":\"12a456\",\"b\":true}");
+	char code[OTP_DIGITS_MAX + 1];
+	ck_assert_int_eq(jsonbody_otp(o, "n", 6, code), FIELD_OK);
+	ck_assert_str_eq(code, "000512");
+	ck_assert_int_eq(jsonbody_otp(o, "s", 6, code), FIELD_OK);
+	ck_assert_str_eq(code, "000512");
+	ck_assert_int_eq(jsonbody_otp(o, "n", 4, code), FIELD_OK);
+	ck_assert_str_eq(code, "0512");
+	ck_assert_int_eq(jsonbody_otp(o, "short", 6, code), FIELD_WRONG_TYPE);
+	ck_assert_int_eq(jsonbody_otp(o, "neg", 6, code), FIELD_WRONG_TYPE);
+	ck_assert_int_eq(jsonbody_otp(o, "frac", 6, code), FIELD_WRONG_TYPE);
+	ck_assert_int_eq(jsonbody_otp(o, "big", 6, code), FIELD_WRONG_TYPE);
+	ck_assert_int_eq(jsonbody_otp(o, "alpha", 6, code), FIELD_WRONG_TYPE);
+	ck_assert_int_eq(jsonbody_otp(o, "b", 6, code), FIELD_WRONG_TYPE);
+	ck_assert_int_eq(jsonbody_otp(o, "absent", 6, code), FIELD_MISSING);
+	cJSON_Delete(o);
+}
+END_TEST
+
+/* ---- OTP codes ---- */
+
+START_TEST(otp_codes_are_digits_of_the_length)
+{
+	char code[OTP_DIGITS_MAX + 1];
+	for (int digits = OTP_DIGITS_MIN; digits <= OTP_DIGITS_MAX; digits++) {
+		otp_generate(digits, code);
+		ck_assert_uint_eq(strlen(code), (size_t)digits);
+		ck_assert_uint_eq(strspn(code, "0123456789"), (size_t)digits);
+	}
+}
+END_TEST
+
+START_TEST(otp_digits_are_uniform)
+{
+	/* 60,000 digits: each should appear about 6,000 times; 5,500..6,500 is > 6 sigma */
+	int count[10] = { 0 };
+	char code[7];
+	for (int i = 0; i < 10000; i++) {
+		otp_generate(6, code);
+		for (int k = 0; k < 6; k++)
+			count[code[k] - '0']++;
+	}
+	for (int d = 0; d < 10; d++) {
+		ck_assert_int_gt(count[d], 5500);
+		ck_assert_int_lt(count[d], 6500);
+	}
+}
+END_TEST
+
+START_TEST(otp_hash_is_keyed_and_contextual)
+{
+	unsigned char k1[OTP_KEY_BYTES] = { 1 }, k2[OTP_KEY_BYTES] = { 2 };
+	unsigned char a[OTP_HASH_BYTES], b[OTP_HASH_BYTES];
+	otp_hash(k1, "citizen:0123456789", "123456", a);
+	otp_hash(k1, "citizen:0123456789", "123456", b);
+	ck_assert(otp_hash_equal(a, b));
+	otp_hash(k2, "citizen:0123456789", "123456", b);
+	ck_assert(!otp_hash_equal(a, b));
+	otp_hash(k1, "citizen:0123456780", "123456", b);
+	ck_assert(!otp_hash_equal(a, b));
+	otp_hash(k1, "citizen:0123456789", "123457", b);
+	ck_assert(!otp_hash_equal(a, b));
+}
+END_TEST
+
+/* ---- tokens ---- */
+
+START_TEST(token_seed_example_is_wellformed)
+{
+	/* the token of the seed's login example: its last 8 chars are the crc32b of the 40 before */
+	ck_assert(token_secret_wellformed("nINtdv9FwrRuQspI5SO2PT3Yxgp0yoyJTlAtSncte9d499ba"));
+	ck_assert(!token_secret_wellformed("nINtdv9FwrRuQspI5SO2PT3Yxgp0yoyJTlAtSncte9d499bb"));
+	ck_assert(!token_secret_wellformed("short"));
+}
+END_TEST
+
+START_TEST(token_made_and_parsed)
+{
+	char secret[TOKEN_SECRET_LEN + 1], header[128];
+	token_make_secret(secret);
+	ck_assert_uint_eq(strlen(secret), TOKEN_SECRET_LEN);
+	ck_assert(token_secret_wellformed(secret));
+	int64_t id;
+	const char *got;
+	snprintf(header, sizeof header, "Bearer 42|%s", secret);
+	ck_assert_int_eq(token_parse(header, &id, &got), 0);
+	ck_assert_int_eq(id, 42);
+	ck_assert_str_eq(got, secret);
+	snprintf(header, sizeof header, "42|%s", secret);
+	ck_assert_int_eq(token_parse(header, &id, &got), 0);
+	snprintf(header, sizeof header, "0|%s", secret);
+	ck_assert_int_eq(token_parse(header, &id, &got), -1);
+	snprintf(header, sizeof header, "Bearer x|%s", secret);
+	ck_assert_int_eq(token_parse(header, &id, &got), -1);
+	ck_assert_int_eq(token_parse("Bearer 99999999999999999999999|abc", &id, &got), -1);
+}
+END_TEST
+
+START_TEST(uuid_is_version_4)
+{
+	char u[37];
+	token_uuid_v4(u);
+	ck_assert_uint_eq(strlen(u), 36);
+	ck_assert_int_eq(u[8], '-');
+	ck_assert_int_eq(u[14], '4');
+	ck_assert(strchr("89ab", u[19]) != NULL);
+}
+END_TEST
+
+/* ---- passwords ---- */
+
+START_TEST(password_policy_rules)
+{
+	char msg[160];
+	ck_assert_ptr_nonnull(password_policy("azerty", 8, msg, sizeof msg));
+	ck_assert_str_eq(msg, "Le mot de passe doit contenir au moins 8 caractères.");
+	ck_assert_ptr_null(password_policy("azertyui", 8, msg, sizeof msg));
+	/* eight accented letters are eight characters, sixteen bytes */
+	ck_assert_ptr_null(password_policy("éééééééé", 8, msg, sizeof msg));
+	ck_assert_ptr_nonnull(password_policy("ééééééé", 8, msg, sizeof msg));
+	char *big = malloc(PASSWORD_MAX_BYTES + 2);
+	memset(big, 'a', PASSWORD_MAX_BYTES + 1);
+	big[PASSWORD_MAX_BYTES + 1] = '\0';
+	ck_assert_ptr_nonnull(password_policy(big, 8, msg, sizeof msg));
+	big[PASSWORD_MAX_BYTES] = '\0';
+	ck_assert_ptr_null(password_policy(big, 8, msg, sizeof msg));
+	free(big);
+}
+END_TEST
+
+START_TEST(password_hash_verifies)
+{
+	char hash[PASSWORD_HASH_LEN];
+	ck_assert_int_eq(password_hash("correct horse", hash), 0);
+	ck_assert(strncmp(hash, "$argon2id$", 10) == 0);
+	ck_assert(password_verify(hash, "correct horse"));
+	ck_assert(!password_verify(hash, "correct horsE"));
+}
+END_TEST
+
+/* ---- time ---- */
+
+START_TEST(iso_time_utc_with_millis)
+{
+	char out[CLOCK_ISO_LEN + 1];
+	clock_format_iso(0, out);
+	ck_assert_str_eq(out, "1970-01-01T00:00:00.000Z");
+	clock_format_iso(1732801500000LL, out);
+	ck_assert_str_eq(out, "2024-11-28T13:45:00.000Z");
+	clock_format_iso(1732801500042LL, out);
+	ck_assert_str_eq(out, "2024-11-28T13:45:00.042Z");
+}
+END_TEST
+
+static Suite *server_suite(void)
+{
+	Suite *s = suite_create("server");
+	struct {
+		const char *name;
+		const TTest *test;
+	} cases[] = {
+		{ "phone", phone_separators_removed },
+		{ "phone", phone_rejects_other_characters },
+		{ "body", body_accepts_objects_and_empty },
+		{ "body", body_rejects_bad_input },
+		{ "fields", fields_missing_empty_wrong_type },
+		{ "fields", otp_field_number_or_digits },
+		{ "otp", otp_codes_are_digits_of_the_length },
+		{ "otp", otp_digits_are_uniform },
+		{ "otp", otp_hash_is_keyed_and_contextual },
+		{ "token", token_seed_example_is_wellformed },
+		{ "token", token_made_and_parsed },
+		{ "token", uuid_is_version_4 },
+		{ "password", password_policy_rules },
+		{ "password", password_hash_verifies },
+		{ "time", iso_time_utc_with_millis },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		tcase_set_timeout(tc, 30);
+		tcase_add_test(tc, cases[i].test);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	SRunner *sr = srunner_create(server_suite());
+	srunner_set_tap(sr, "-");
+	srunner_run_all(sr, CK_SILENT);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
