@@ -160,7 +160,7 @@ class Server:
     def last_code(self, to=None):
         """The OTP of the newest mail (to that address): the line made of digits only."""
         for raw, msg in reversed(self.mails()):
-            if to and to.lower() not in msg["To"].lower():
+            if to and mail_to(msg) != to.lower():
                 continue
             for line in msg.get_content().splitlines():
                 if line.strip().isdigit():
@@ -193,6 +193,11 @@ class Server:
                 raise AssertionError(f"guichetd exited {rc}: {s.log_text()[-2000:]}")
             shutil.rmtree(s.tmp, ignore_errors=True)
         cls.running = []
+
+
+def mail_to(msg):
+    """The recipient's bare address, lower-cased."""
+    return msg["To"].addresses[0].addr_spec.lower()
 
 
 def free_port():
