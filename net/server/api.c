@@ -92,11 +92,30 @@ static int authenticate(const struct request *rq, struct admin *admin, int64_t *
 	return status == ST_OK ? 0 : status == ST_ERROR ? -2 : -1;
 }
 
+/* Per-client request budget (--rate-limit); /health is never limited. 1 when refused. */
+static int limited(const struct request *rq, enum envelope env, struct reply *out)
+{
+	struct ratelimit *rl = rq->app->limiter;
+	if (!rl || ratelimit_limit(rl) <= 0)
+		return 0;
+	long wait = ratelimit_take(rl, rq->client_ip, clock_now_ms(), &out->rate_remaining);
+	out->rate_limit = ratelimit_limit(rl);
+	if (!wait)
+		return 0;
+	char msg[96];
+	snprintf(msg, sizeof msg, "Trop de requêtes. Réessayez dans %ld secondes.", wait);
+	out->retry_after = wait;
+	reply_json(out, env, 429, msg, NULL);
+	return 1;
+}
+
 void api_handle(const struct request *rq, struct reply *out)
 {
 	int path_known;
 	const struct route *r = route_find(rq->method, rq->path, &path_known);
 	enum envelope env = r ? r->env : envelope_of_path(rq->path);
+	if (strcmp(rq->path, "/health") != 0 && limited(rq, env, out))
+		return;
 	if (!r && path_known) {
 		allow_header(rq->path, out->allow, sizeof out->allow);
 		reply_json(out, env, 405, "Méthode non autorisée.", NULL);

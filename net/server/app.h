@@ -3,6 +3,7 @@
 #include "config.h"
 #include "mail.h"
 #include "otp.h"
+#include "ratelimit.h"
 #include "store.h"
 
 /* What every route needs; built once by `guichetd serve`, shared read-only by all threads. */
@@ -10,6 +11,7 @@ struct app {
 	const struct config *cfg;
 	struct store *store;
 	struct mailer *mailer;
+	struct ratelimit *limiter; /* requests per minute per client address */
 	unsigned char key[OTP_KEY_BYTES];
 };
 

@@ -159,6 +159,13 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct reply *r)
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
 	if (r->allow[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	if (r->rate_limit > 0) {
+		char v[24];
+		snprintf(v, sizeof v, "%ld", r->rate_limit);
+		MHD_add_response_header(resp, "X-RateLimit-Limit", v);
+		snprintf(v, sizeof v, "%ld", r->rate_remaining);
+		MHD_add_response_header(resp, "X-RateLimit-Remaining", v);
+	}
 	if (r->retry_after > 0) {
 		char v[24];
 		snprintf(v, sizeof v, "%ld", r->retry_after);

@@ -12,6 +12,7 @@
 #include "mail.h"
 #include "password.h"
 #include "provision.h"
+#include "ratelimit.h"
 #include "store.h"
 
 #ifndef GUICHET_VERSION
@@ -116,6 +117,10 @@ static int serve(int argc, char **argv)
 	    otp_key_load(keypath, app.key, err, sizeof err) != 0 ||
 	    !(app.mailer = mailer_open(cfg.mail, cfg.mail_from, err, sizeof err)))
 		goto out;
+	if (!(app.limiter = ratelimit_new(cfg.rate_limit))) {
+		snprintf(err, sizeof err, "out of memory");
+		goto out;
+	}
 	password_init(HASH_SLOTS);
 
 	/* signals are taken by sigwait below, never by a server thread */
@@ -141,6 +146,7 @@ out:
 		fprintf(stderr, "guichetd: %s\n", err);
 	http_stop(http);
 	mailer_free(app.mailer);
+	ratelimit_free(app.limiter);
 	store_close(app.store);
 	sodium_memzero(app.key, sizeof app.key);
 	if (key)

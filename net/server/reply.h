@@ -14,6 +14,8 @@ struct reply {
 	char *body;       /* JSON text you own (free with reply_release) */
 	long retry_after; /* > 0: Retry-After header, seconds */
 	char allow[48];   /* non-empty: Allow header (405) */
+	long rate_limit;  /* > 0: X-RateLimit-Limit and -Remaining headers */
+	long rate_remaining;
 };
 
 /* Sets status and an envelope with message and data (data is consumed; NULL: none/null). */

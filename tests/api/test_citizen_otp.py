@@ -315,6 +315,25 @@ def cooldown_answers_429_with_retry_after():
 
 
 @test
+def rate_limit_per_client_answers_429():
+    s = server_with_citizens("--rate-limit", "5")
+    for i in range(5):
+        r = otp(s, "create" if i == 0 else "bogus", "0123456789")
+        eq(r.header("x-ratelimit-limit"), "5")
+        eq(r.header("x-ratelimit-remaining"), str(4 - i))
+    r = otp(s, "create", "0123456789")
+    eq(r.status, 429)
+    eq(r.json["status"], "error")
+    check(re.fullmatch(r"Trop de requêtes\. Réessayez dans \d+ secondes\.", r.message), r.message)
+    check(1 <= int(r.header("retry-after")) <= 12, r.header("retry-after"))
+    eq(r.header("x-ratelimit-remaining"), "0")
+    eq(s.request("GET", "/nope").status, 429)
+    eq(s.request("GET", "/api/admin/me").json["status"], 429)  # in the route's own envelope
+    for _ in range(10):
+        eq(s.request("GET", "/health").status, 200)  # never limited
+
+
+@test
 def otp_digits_setting():
     s = server_with_citizens("--otp-digits", "4")
     check(re.fullmatch(r"\d{4}", otp(s, "create", "0123456789").data["otp"]), "4 digits")
