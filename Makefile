@@ -25,11 +25,17 @@ BASEFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -DGUICHET_VERSI
 SERVER_PKGS := libmicrohttpd libcjson sqlite3 libsodium libcurl zlib
 SERVER_CFLAGS = $(shell pkg-config --cflags $(SERVER_PKGS))
 SERVER_LIBS = $(shell pkg-config --libs $(SERVER_PKGS)) -lpthread -lm
+CONSOLE_PKGS := libcurl libcjson libsecret-1 ncursesw
+CONSOLE_CFLAGS = $(shell pkg-config --cflags $(CONSOLE_PKGS))
+CONSOLE_LIBS = $(shell pkg-config --libs $(CONSOLE_PKGS))
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS = $(shell pkg-config --libs check)
 
 SERVER_SRC := $(filter-out net/server/main.c,$(wildcard net/server/*.c))
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
+CONSOLE_SRC := $(wildcard net/*.c tui/*.c screens/*.c)
+CONSOLE_OBJ := $(CONSOLE_SRC:%.c=$(BUILD)/obj/%.o)
+CLIENT_OBJ := $(filter $(BUILD)/obj/net/%,$(CONSOLE_OBJ))
 UNIT_SRC := $(wildcard tests/unit/test_server_*.c)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 
@@ -40,12 +46,31 @@ Q := @
 endif
 
 .PHONY: all check deps test-bins clean demo
-all: $(BUILD)/guichetd
+all: $(BUILD)/guichetd $(BUILD)/guichet
 
 $(BUILD)/obj/net/server/%.o: net/server/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) $(SERVER_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/net/%.o: net/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) $(CONSOLE_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/tui/%.o: tui/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) $(CONSOLE_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/screens/%.o: screens/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) $(CONSOLE_CFLAGS) -c $< -o $@
+
+$(BUILD)/guichet: $(CONSOLE_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) -o $@ $^ $(CONSOLE_LIBS)
 
 $(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
@@ -60,7 +85,7 @@ $(BUILD)/test-unit-server: $(UNIT_OBJ) $(SERVER_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) -o $@ $^ $(SERVER_LIBS) $(CHECK_LIBS)
 
-test-bins: $(BUILD)/guichetd $(BUILD)/test-unit-server
+test-bins: $(BUILD)/guichetd $(BUILD)/guichet $(BUILD)/test-unit-server
 
 deps:
 	@missing=""; \

@@ -1,0 +1,80 @@
+#ifndef GUICHET_CLIENT_H
+#define GUICHET_CLIENT_H
+/*
+ * The guichetd API client: one function per route, each preparing a call
+ * that is then either run to its end (client_call_run) or driven from an
+ * event loop (client_call_start + curl_multi_*), and finally read as a typed
+ * result (client_call_result). All JSON handling of the console is here.
+ */
+#include "transport.h"
+
+enum client_outcome {
+	CLIENT_OK,           /* 2xx */
+	CLIENT_REFUSED,      /* 4xx: the server's message says why */
+	CLIENT_SERVER_ERROR, /* 5xx, or an answer that is not the API's */
+	CLIENT_UNREACHABLE,  /* no answer at all */
+};
+
+struct client_admin {
+	long long id;
+	char matricule[40];
+	char nom[256];
+	char prenom[256];
+	char email[320];
+	char telephone[64];
+	char pays[128];
+	char ville[128];
+};
+
+struct client_result {
+	enum client_outcome outcome;
+	long status;          /* HTTP status, 0 when unreachable */
+	long retry_after;     /* seconds, from Retry-After */
+	char message[512];    /* the server's message verbatim, or what went wrong */
+	const char *raw_json; /* the body as received (valid until the call is freed) */
+	int has_admin;
+	struct client_admin admin;
+	char token[160];      /* login */
+	int has_code;         /* citizen OTP create/resend */
+	char phone[40];
+	char code[16];
+	char expires_at[32];
+};
+
+struct client_call {
+	struct transport_exchange x;
+	int kind;
+};
+
+/* Each prepares *call; 0 or -1. Strings are copied; token may be NULL. */
+int client_health(struct client_call *call, const struct transport_options *o);
+int client_login(struct client_call *call, const struct transport_options *o, const char *email, const char *password);
+int client_logout(struct client_call *call, const struct transport_options *o, const char *token);
+int client_me(struct client_call *call, const struct transport_options *o, const char *token);
+int client_signup_init(struct client_call *call, const struct transport_options *o, const char *matricule, const char *email);
+int client_signup_finish(struct client_call *call, const struct transport_options *o, const char *code,
+			 const char *password, const char *email);
+int client_password_forgot(struct client_call *call, const struct transport_options *o, const char *email);
+int client_password_reset(struct client_call *call, const struct transport_options *o, const char *code,
+			  const char *password, const char *email);
+int client_password_change_init(struct client_call *call, const struct transport_options *o, const char *token);
+int client_password_change(struct client_call *call, const struct transport_options *o, const char *token,
+			   const char *code, const char *password);
+int client_email_change_init(struct client_call *call, const struct transport_options *o, const char *token,
+			     const char *new_email, const char *password);
+int client_email_change(struct client_call *call, const struct transport_options *o, const char *token, const char *code);
+int client_otp(struct client_call *call, const struct transport_options *o, const char *type, const char *phone);
+int client_otp_verify(struct client_call *call, const struct transport_options *o, const char *phone, const char *code);
+
+void client_call_run(struct client_call *call);
+int client_call_start(struct client_call *call, CURLM *multi);
+int client_call_done(const struct client_call *call);
+void client_call_cancel(struct client_call *call, CURLM *multi);
+/* Reads the finished call into *r (zeroed first). */
+void client_call_result(const struct client_call *call, struct client_result *r);
+void client_call_free(struct client_call *call);
+
+/* Parses a response body as the API's (for tests and fuzzing): fills message and data. */
+void client_parse(const char *json, size_t len, struct client_result *r);
+
+#endif

@@ -1,0 +1,243 @@
+#include "credstore.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libsecret/secret.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const SecretSchema SCHEMA = {
+	.name = "org.guichet.Token",
+	.flags = SECRET_SCHEMA_NONE,
+	.attributes = {
+		{ .name = "application", .type = SECRET_SCHEMA_ATTRIBUTE_STRING },
+		{ .name = "server", .type = SECRET_SCHEMA_ATTRIBUTE_STRING },
+		{ .name = NULL, .type = 0 },
+	},
+};
+
+static void wipe_free(char *s)
+{
+	if (!s)
+		return;
+	volatile char *p = s;
+	while (*p)
+		*p++ = '\0';
+	free(s);
+}
+
+void credstore_free_token(char *token)
+{
+	wipe_free(token);
+}
+
+int credstore_init(struct credstore *cs, const char *kind, const char *server)
+{
+	memset(cs, 0, sizeof *cs);
+	snprintf(cs->server, sizeof cs->server, "%s", server);
+	const char *env = getenv("GUICHET_TOKEN");
+	cs->env_token = env && *env ? env : NULL;
+	if (!kind || strcmp(kind, "keyring") == 0)
+		cs->kind = CRED_KEYRING;
+	else if (strcmp(kind, "file") == 0)
+		cs->kind = CRED_FILE;
+	else if (strcmp(kind, "none") == 0)
+		cs->kind = CRED_NONE;
+	else
+		return -1;
+	return 0;
+}
+
+void credstore_release(struct credstore *cs)
+{
+	wipe_free(cs->memory);
+	cs->memory = NULL;
+}
+
+const char *credstore_where(const struct credstore *cs)
+{
+	if (cs->env_token)
+		return "GUICHET_TOKEN";
+	if (cs->kind == CRED_KEYRING && !cs->fell_back)
+		return "trousseau";
+	if (cs->kind == CRED_FILE)
+		return "fichier";
+	return "mémoire";
+}
+
+/* ---- keyring ---- */
+
+/* Turns a GError into "unavailable" (1: fall back) or a real failure (-1). */
+static int keyring_error(struct credstore *cs, GError *error, char *msg, size_t msgsz)
+{
+	int unavailable = error->domain == G_IO_ERROR || error->domain == G_DBUS_ERROR ||
+			  (error->domain == SECRET_ERROR && error->code == SECRET_ERROR_IS_LOCKED);
+	if (unavailable) {
+		if (!cs->fell_back)
+			snprintf(msg, msgsz, "Trousseau indisponible (%s) : le jeton est gardé pour ce processus seulement.",
+				 error->message);
+		cs->fell_back = 1;
+	} else {
+		snprintf(msg, msgsz, "Trousseau : %s", error->message);
+	}
+	g_error_free(error);
+	return unavailable ? 1 : -1;
+}
+
+/* ---- file ---- */
+
+static int file_path(const struct credstore *cs, char *out, size_t outsz, int create_dir)
+{
+	char dir[2048];
+	const char *state = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	if (state && *state)
+		snprintf(dir, sizeof dir, "%s/guichet", state);
+	else if (home && *home)
+		snprintf(dir, sizeof dir, "%s/.local/state/guichet", home);
+	else
+		return -1;
+	if (create_dir) {
+		/* mkdir -p, private at the last level */
+		for (char *p = dir + 1; *p; p++) {
+			if (*p != '/')
+				continue;
+			*p = '\0';
+			mkdir(dir, 0700);
+			*p = '/';
+		}
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			return -1;
+	}
+	char name[256];
+	size_t n = 0;
+	for (const char *s = cs->server; *s && n + 1 < sizeof name; s++)
+		name[n++] = ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' || *s == '-')
+				    ? *s : '_';
+	name[n] = '\0';
+	return snprintf(out, outsz, "%s/token-%s", dir, name) < (int)outsz ? 0 : -1;
+}
+
+static char *file_load(const struct credstore *cs)
+{
+	char path[2400], buf[512];
+	if (file_path(cs, path, sizeof path, 0) != 0)
+		return NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	char *token = buf[0] ? strdup(buf) : NULL;
+	memset(buf, 0, sizeof buf);
+	return token;
+}
+
+static int file_save(const struct credstore *cs, const char *token, char *msg, size_t msgsz)
+{
+	char path[2400], tmp[2500];
+	if (file_path(cs, path, sizeof path, 1) != 0) {
+		snprintf(msg, msgsz, "Impossible de créer le dossier du jeton (XDG_STATE_HOME).");
+		return -1;
+	}
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(msg, msgsz, "Impossible d'écrire %s : %s", tmp, strerror(errno));
+		return -1;
+	}
+	size_t len = strlen(token);
+	int ok = write(fd, token, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		snprintf(msg, msgsz, "Impossible d'écrire %s : %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the three stores behind one face ---- */
+
+char *credstore_load(struct credstore *cs, char *msg, size_t msgsz)
+{
+	msg[0] = '\0';
+	if (cs->env_token)
+		return strdup(cs->env_token);
+	if (cs->memory)
+		return strdup(cs->memory);
+	if (cs->kind == CRED_FILE)
+		return file_load(cs);
+	if (cs->kind != CRED_KEYRING || cs->fell_back)
+		return NULL;
+	GError *error = NULL;
+	gchar *secret = secret_password_lookup_sync(&SCHEMA, NULL, &error, "application", "guichet",
+						    "server", cs->server, NULL);
+	if (error) {
+		keyring_error(cs, error, msg, msgsz);
+		return NULL;
+	}
+	char *token = secret ? strdup(secret) : NULL;
+	secret_password_free(secret);
+	return token;
+}
+
+static int keep_in_memory(struct credstore *cs, const char *token)
+{
+	wipe_free(cs->memory);
+	cs->memory = strdup(token);
+	return cs->memory ? 0 : -1;
+}
+
+int credstore_save(struct credstore *cs, const char *token, char *msg, size_t msgsz)
+{
+	msg[0] = '\0';
+	if (cs->kind == CRED_NONE)
+		return keep_in_memory(cs, token);
+	if (cs->kind == CRED_FILE)
+		return file_save(cs, token, msg, msgsz);
+	if (!cs->fell_back) {
+		GError *error = NULL;
+		char label[1200];
+		snprintf(label, sizeof label, "guichet — %s", cs->server);
+		secret_password_store_sync(&SCHEMA, SECRET_COLLECTION_DEFAULT, label, token, NULL, &error,
+					   "application", "guichet", "server", cs->server, NULL);
+		if (!error)
+			return 0;
+		if (keyring_error(cs, error, msg, msgsz) < 0)
+			return -1;
+	} else if (!msg[0]) {
+		snprintf(msg, msgsz, "Trousseau indisponible : le jeton est gardé pour ce processus seulement.");
+	}
+	return keep_in_memory(cs, token) == 0 ? 1 : -1;
+}
+
+int credstore_clear(struct credstore *cs, char *msg, size_t msgsz)
+{
+	msg[0] = '\0';
+	wipe_free(cs->memory);
+	cs->memory = NULL;
+	if (cs->kind == CRED_FILE) {
+		char path[2400];
+		if (file_path(cs, path, sizeof path, 0) == 0 && unlink(path) != 0 && errno != ENOENT) {
+			snprintf(msg, msgsz, "Impossible de supprimer %s : %s", path, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (cs->kind != CRED_KEYRING || cs->fell_back)
+		return 0;
+	GError *error = NULL;
+	/* both attributes, never an empty set: that would clear every secret of the schema */
+	secret_password_clear_sync(&SCHEMA, NULL, &error, "application", "guichet", "server", cs->server, NULL);
+	if (error)
+		return keyring_error(cs, error, msg, msgsz) < 0 ? -1 : 0;
+	return 0;
+}

@@ -1,0 +1,41 @@
+#ifndef GUICHET_CREDSTORE_H
+#define GUICHET_CREDSTORE_H
+/*
+ * Where the console keeps the admin's bearer token, per server URL:
+ *   keyring  the desktop keyring via libsecret (attributes application=guichet, server=URL)
+ *   file     a 0600 file under $XDG_STATE_HOME/guichet/
+ *   none     this process's memory only
+ * GUICHET_TOKEN, when set, overrides whatever is stored. When no Secret
+ * Service is reachable the keyring store falls back to memory, and says so once.
+ */
+#include <stddef.h>
+
+enum credstore_kind { CRED_KEYRING, CRED_FILE, CRED_NONE };
+
+struct credstore {
+	enum credstore_kind kind;
+	int fell_back;       /* keyring unreachable: kept in memory */
+	char server[1024];
+	char *memory;        /* the token when kept in memory */
+	const char *env_token;
+};
+
+/* kind from "keyring" | "file" | "none"; -1 if unknown. */
+int credstore_init(struct credstore *cs, const char *kind, const char *server);
+void credstore_release(struct credstore *cs);
+
+/*
+ * Returns the token (you own it; free with credstore_free_token) or NULL when
+ * none is stored. A warning, if any, is written into msg (else msg[0] = 0).
+ */
+char *credstore_load(struct credstore *cs, char *msg, size_t msgsz);
+/* 0 stored where asked; 1 kept in memory only (warning in msg); -1 failed (msg says why). */
+int credstore_save(struct credstore *cs, const char *token, char *msg, size_t msgsz);
+/* 0 removed (or nothing was there); -1 failed (msg). */
+int credstore_clear(struct credstore *cs, char *msg, size_t msgsz);
+void credstore_free_token(char *token);
+
+/* Where the token lives now, in French for the status bar: "trousseau", "fichier", "mémoire". */
+const char *credstore_where(const struct credstore *cs);
+
+#endif

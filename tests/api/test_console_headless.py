@@ -1,0 +1,383 @@
+"""guichet's headless subcommands against a real guichetd, with a real Secret Service (contract §6)."""
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+
+from harness import Server, check, eq, free_port, main, test
+
+GUICHET = os.environ.get("GUICHET", os.path.join(os.path.dirname(os.environ.get("GUICHETD", "build/guichetd")), "guichet"))
+PASSWORD = "s3cret-Passw0rd"
+
+
+class Console:
+    """Runs guichet with a private HOME/XDG dirs and the file token store by default."""
+
+    def __init__(self, server, store="file"):
+        self.server = server
+        self.home = tempfile.mkdtemp(prefix="guichet-home-")
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("GUICHET_", "DBUS_", "XDG_"))}
+        self.env.update(HOME=self.home, XDG_STATE_HOME=f"{self.home}/state", XDG_CONFIG_HOME=f"{self.home}/config",
+                        GUICHET_TOKEN_STORE=store)
+        if server:
+            self.env["GUICHET_SERVER"] = server.url
+
+    def run(self, *args, input=None, env=None):
+        e = dict(self.env, **(env or {}))
+        p = subprocess.run([GUICHET, *args], input=input.encode() if input is not None else None,
+                           capture_output=True, env=e, timeout=60, stdin=None if input is not None else subprocess.DEVNULL)
+        p.out = p.stdout.decode()
+        p.err = p.stderr.decode()
+        return p
+
+    def token_file(self):
+        d = f"{self.home}/state/guichet"
+        files = os.listdir(d) if os.path.isdir(d) else []
+        return [os.path.join(d, f) for f in files]
+
+    def cleanup(self):
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def ready_admin(s, email="admin@example.cm"):
+    m = s.add_admin(email=email, ville="Douala", pays="Cameroun", telephone="677000000")
+    s.post("/api/admin/signin-init", {"matricule": m, "email": email})
+    s.patch("/api/admin/signin-process", {"otp": s.last_code(email), "password": PASSWORD})
+    return m
+
+
+def rc(p, want, what=""):
+    eq(p.returncode, want, f"{what} exit code (stdout {p.out!r}, stderr {p.err!r})")
+
+
+@test
+def whole_journey_from_the_shell():
+    s = Server()
+    s.add_citizen("0123456789")
+    c = Console(s)
+    m = s.add_admin(email="admin@example.cm", nom="Doe", prenom="John")
+    p = c.run("signup", "init", m, "admin@example.cm")
+    rc(p, 0)
+    eq(p.out.strip(), "E-mail envoyé avec succès.")
+    p = c.run("--password-stdin", "signup", "finish", s.last_code(), input=PASSWORD + "\n")
+    rc(p, 0)
+    eq(p.out.strip(), "Mot de passe et email mis à jour.")
+    p = c.run("--password-stdin", "login", "admin@example.cm", input=PASSWORD + "\n")
+    rc(p, 0)
+    check(p.out.startswith("Connexion réussie.\n"), p.out)
+    [tokfile] = c.token_file()
+    eq(oct(os.stat(tokfile).st_mode & 0o777), "0o600")
+    p = c.run("whoami")
+    rc(p, 0)
+    check("Matricule : " + m in p.out and "E-mail    : admin@example.cm" in p.out, p.out)
+    p = c.run("otp", "create", "0123456789")
+    rc(p, 0)
+    check(p.out.startswith("OTP créé avec succès\n") and "Code      : " in p.out and "Expire    : " in p.out, p.out)
+    code = p.out.split("Code      : ")[1].split()[0]
+    p = c.run("otp", "resend", "0123456789")
+    rc(p, 0)
+    check("OTP régénéré avec succès" in p.out, p.out)
+    new_code = p.out.split("Code      : ")[1].split()[0]
+    p = c.run("otp", "verify", "0123456789", new_code)
+    rc(p, 0)
+    eq(p.out.strip(), "OTP vérifié avec succès")
+    if new_code != code:
+        rc(c.run("otp", "verify", "0123456789", code), 1)
+    # e-mail change
+    p = c.run("--password-stdin", "email", "change-init", "new@example.cm", input=PASSWORD + "\n")
+    rc(p, 0)
+    eq(p.out.strip(), "Otp envoyé avec succès.")
+    p = c.run("email", "change", s.last_code("new@example.cm"))
+    rc(p, 0)
+    eq(p.out.strip(), "Email du compte modifié avec succes.")
+    check("new@example.cm" in c.run("whoami").out, "profile shows the new address")
+    # password change: the token is revoked, so it is forgotten too
+    rc(c.run("password", "change-init"), 0)
+    p = c.run("--password-stdin", "password", "change", s.last_code("new@example.cm"), input="new-password-9\n")
+    rc(p, 0)
+    eq(p.out.strip(), "Mot de passe mis a jour avec succes. Veuillez vous reconnecter.")
+    eq(c.token_file(), [], "the revoked token is forgotten")
+    p = c.run("whoami")
+    rc(p, 1)
+    eq(p.err.strip(), "guichet: Non connecté.")
+    rc(c.run("--password-stdin", "login", "new@example.cm", input="new-password-9\n"), 0)
+    p = c.run("logout")
+    rc(p, 0)
+    eq(p.out.strip(), "Déconnexion réussie.")
+    eq(c.token_file(), [])
+    c.cleanup()
+
+
+@test
+def password_forgot_and_reset():
+    s = Server()
+    ready_admin(s)
+    c = Console(s)
+    p = c.run("password", "forgot", "admin@example.cm")
+    rc(p, 0)
+    eq(p.out.strip(), "Otp envoyé")
+    p = c.run("--password-stdin", "password", "reset", s.last_code(), "--email", "admin@example.cm", input="brand-new-pass\n")
+    rc(p, 0)
+    eq(p.out.strip(), "Mot de passe mis a jour avec succes. Veuillez vous reconnecter.")
+    rc(c.run("--password-stdin", "login", "admin@example.cm", input="brand-new-pass\n"), 0)
+    c.cleanup()
+
+
+@test
+def refusals_print_the_server_message_and_exit_1():
+    s = Server()
+    ready_admin(s)
+    c = Console(s)
+    p = c.run("--password-stdin", "login", "admin@example.cm", input="wrong-password\n")
+    rc(p, 1)
+    eq(p.err.strip(), "guichet: Mot de passe incorrect.")
+    p = c.run("--password-stdin", "login", "nobody@example.cm", input="x\n")
+    rc(p, 1)
+    eq(p.err.strip(), "guichet: Adresse inconnue.")
+    p = c.run("otp", "create", "0000000000")
+    rc(p, 1)
+    eq(p.err.strip(), "guichet: Numéro de téléphone introuvable ou non associé à un Citoyen")
+    c.cleanup()
+
+
+@test
+def json_prints_the_server_response_unchanged():
+    s = Server()
+    s.add_citizen("0123456789")
+    c = Console(s)
+    p = c.run("--json", "otp", "create", "0123456789")
+    rc(p, 0)
+    body = json.loads(p.out)
+    eq(body["status"], "success")
+    eq(set(body["data"].keys()), {"phoneNumber", "otp", "expiresAt"})
+    eq(p.out.count("\n"), 1)
+    p = c.run("--json", "otp", "create", "0123456789")
+    rc(p, 1)
+    eq(json.loads(p.out), {"status": "error", "message": "Un OTP existe déjà pour ce numéro. Utilisez le type 'resend' pour régénérer.", "data": None})
+    c.cleanup()
+
+
+@test
+def not_connected_never_contacts_the_server():
+    c = Console(None)
+    c.env["GUICHET_SERVER"] = f"http://127.0.0.1:{free_port()}"  # nothing there: contact would be exit 3
+    for args in [["whoami"], ["logout"], ["password", "change-init"], ["password", "change", "123456"],
+                 ["email", "change-init", "x@example.cm"], ["email", "change", "123456"]]:
+        p = c.run(*args, input="")
+        rc(p, 1, str(args))
+        eq(p.err.strip(), "guichet: Non connecté.", str(args))
+    c.cleanup()
+
+
+@test
+def usage_errors_exit_2():
+    c = Console(None)
+    for args in [["frobnicate"], ["login"], ["otp", "create"], ["otp", "explode", "1"], ["login", "a@b.c", "--password", "x"],
+                 ["--token-store", "vault", "health"], ["--server", "ftp://x", "health"], ["signup", "init", "only-one"]]:
+        p = c.run(*args, input="")
+        rc(p, 2, str(args))
+        check(p.err.strip(), f"{args}: says why")
+    p = c.run("login", "a@example.cm")  # no terminal, no --password-stdin
+    rc(p, 2)
+    check("--password-stdin" in p.err, p.err)
+    rc(c.run("--help"), 0)
+    rc(c.run("otp", "--help"), 0)
+    check(c.run("--version").out.startswith("guichet "), "version")
+    c.cleanup()
+
+
+@test
+def unreachable_server_exits_3():
+    c = Console(None)
+    c.env["GUICHET_SERVER"] = f"http://127.0.0.1:{free_port()}"
+    p = c.run("health")
+    rc(p, 3)
+    check("injoignable" in p.err, p.err)
+    rc(c.run("otp", "create", "0123456789"), 3)
+    c.cleanup()
+
+
+@test
+def server_error_exits_4():
+    s = Server(mail=f"smtp://127.0.0.1:{free_port()}")
+    m = s.add_admin()
+    c = Console(s)
+    p = c.run("signup", "init", m, "admin@example.cm")
+    rc(p, 4)
+    eq(p.err.strip(), "guichet: Erreur interne.")
+    c.cleanup()
+
+
+@test
+def token_storage_error_exits_5():
+    s = Server()
+    ready_admin(s)
+    c = Console(s)
+    os.makedirs(f"{c.home}/state", exist_ok=True)
+    with open(f"{c.home}/state/guichet", "w") as f:  # a file where the directory should be
+        f.write("")
+    p = c.run("--password-stdin", "login", "admin@example.cm", input=PASSWORD + "\n")
+    rc(p, 5)
+    c.cleanup()
+
+
+@test
+def logout_forgets_the_token_even_when_unreachable():
+    s = Server()
+    ready_admin(s)
+    c = Console(s)
+    rc(c.run("--password-stdin", "login", "admin@example.cm", input=PASSWORD + "\n"), 0)
+    check(c.token_file(), "token stored")
+    s.stop()
+    p = c.run("logout")
+    rc(p, 3)
+    check("jeton supprimé localement" in p.err, p.err)
+    eq(c.token_file(), [])
+    c.cleanup()
+
+
+@test
+def guichet_token_overrides_the_store():
+    s = Server()
+    ready_admin(s)
+    token = s.post("/api/admin/login", {"email": "admin@example.cm", "password": PASSWORD}).data["token"]
+    c = Console(s)
+    p = c.run("whoami", env={"GUICHET_TOKEN": token})
+    rc(p, 0)
+    check("admin@example.cm" in p.out, p.out)
+    rc(c.run("whoami"), 1)
+    c.cleanup()
+
+
+@test
+def config_file_gives_the_server():
+    s = Server()
+    c = Console(None)
+    os.makedirs(f"{c.home}/config/guichet")
+    with open(f"{c.home}/config/guichet/config", "w") as f:
+        f.write(f"# guichet settings\nserver = {s.url}\n")
+    rc(c.run("health"), 0)
+    # a flag wins over the file
+    rc(c.run("--server", f"http://127.0.0.1:{free_port()}", "health"), 3)
+    c.cleanup()
+
+
+@test
+def headless_script_one_line_per_command():
+    s = Server()
+    s.add_citizen("0123456789")
+    ready_admin(s)
+    c = Console(s, store="none")
+    script = ("# smoke test\n\nhealth\nlogin admin@example.cm --password-stdin\n" + PASSWORD + "\n"
+              "whoami\notp create 0123456789\notp resend 0123456789\nlogout\n")
+    p = c.run("--headless", input=script)
+    rc(p, 0)
+    lines = p.out.splitlines()
+    eq(len(lines), 6, p.out)
+    check(all(l.startswith("ok\t") for l in lines), p.out)
+    check("Connexion réussie." in lines[1] and PASSWORD not in p.out, lines[1])
+    check("OTP créé avec succès" in lines[3], lines[3])
+
+
+@test
+def headless_stops_at_the_first_failure_unless_keep_going():
+    s = Server()
+    s.add_citizen("0123456789")
+    c = Console(s)
+    script = "otp create 0123456789\notp create 0123456789\nhealth\n"
+    p = c.run("--headless", input=script)
+    rc(p, 1)
+    lines = p.out.splitlines()
+    eq(len(lines), 2, p.out)
+    check(lines[1].startswith("FAIL\t2\totp create 0123456789\tUn OTP existe déjà"), lines[1])
+    p = c.run("--headless", "--keep-going", input="otp create 0000000\nhealth\nbogus command\n")
+    rc(p, 1)
+    eq([l.split("\t")[0] for l in p.out.splitlines()], ["FAIL", "ok", "FAIL"])
+
+
+@test
+def user_agent_and_timeout():
+    seen = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen["ua"] = self.headers.get("User-Agent")
+            body = b'{"status":"ok"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    t = threading.Thread(target=httpd.serve_forever)
+    t.start()
+    try:
+        c = Console(None)
+        c.env["GUICHET_SERVER"] = f"http://127.0.0.1:{httpd.server_port}"
+        rc(c.run("health"), 0)
+        check(seen["ua"].startswith("guichet/"), seen)
+    finally:
+        httpd.shutdown()
+        t.join()
+
+
+KEYRING = """
+set -u
+eval "$(printf %s "unlock-pass" | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+gdbus wait --session --timeout 10 org.freedesktop.secrets
+printf '%s\\n' "$PASSWORD" | "$GUICHET" --password-stdin login admin@example.cm; echo "login=$?"
+echo "stored=$(secret-tool lookup application guichet server "$GUICHET_SERVER")"
+"$GUICHET" whoami >/dev/null; echo "whoami=$?"
+"$GUICHET" logout; echo "logout=$?"
+echo "after=$(secret-tool lookup application guichet server "$GUICHET_SERVER")"
+"$GUICHET" whoami 2>&1; echo "whoami2=$?"
+"""
+
+
+@test
+def keyring_stores_and_logout_removes_the_token():
+    s = Server()
+    ready_admin(s)
+    c = Console(s, store="keyring")
+    env = dict(c.env, PASSWORD=PASSWORD, GUICHET=GUICHET)
+    p = subprocess.run(["dbus-run-session", "--", "sh", "-c", KEYRING], capture_output=True, env=env, timeout=60)
+    out = p.stdout.decode()
+    check("login=0" in out, out + p.stderr.decode())
+    stored = out.split("stored=")[1].split("\n")[0]
+    check(stored.split("|")[0].isdigit() and len(stored.split("|")[1]) == 48, f"token in the keyring: {stored[:4]}...")
+    check("whoami=0" in out and "logout=0" in out, out)
+    check("after=\n" in out, "removed from the keyring")
+    check("Non connecté." in out and "whoami2=1" in out, out)
+    # the token really was the server's
+    check(s.request("GET", "/api/admin/me", token=stored).status == 401, "revoked by logout")
+    c.cleanup()
+
+
+@test
+def no_secret_service_falls_back_to_memory_with_a_warning():
+    s = Server()
+    ready_admin(s)
+    c = Console(s, store="keyring")
+    c.env.pop("DISPLAY", None)
+    p = c.run("--password-stdin", "login", "admin@example.cm", input=PASSWORD + "\n",
+              env={"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"})
+    rc(p, 0)
+    check("Trousseau indisponible" in p.err and "ce processus seulement" in p.err, p.err)
+    eq(len(p.err.strip().splitlines()), 1, "one line")
+    # in a headless script the memory token serves the next lines
+    p = c.run("--headless", input=f"login admin@example.cm --password-stdin\n{PASSWORD}\nwhoami\n",
+              env={"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"})
+    rc(p, 0)
+    eq([l.split("\t")[0] for l in p.out.splitlines()], ["ok", "ok"])
+    c.cleanup()
+
+
+if __name__ == "__main__":
+    main()
