@@ -1,0 +1,39 @@
+#ifndef GUICHET_SCREENS_H
+#define GUICHET_SCREENS_H
+/* Every screen of the console, once (as tig's VIEW_INFO): the enum and the table. */
+
+#define SCREEN_INFO(_) \
+	_(CONNEXION,            connexion) \
+	_(INSCRIPTION,          inscription) \
+	_(CODE_OTP,             code_otp) \
+	_(MOT_DE_PASSE_OUBLIE,  mot_de_passe_oublie) \
+	_(CHANGER_MOT_DE_PASSE, changer_mot_de_passe) \
+	_(CHANGER_EMAIL,        changer_email) \
+	_(OTP_CITOYEN,          otp_citoyen) \
+	_(PROFIL,               profil) \
+	_(MENU,                 menu)
+
+enum screen_id {
+#define SCREEN_ENUM(id, name) SCREEN_##id,
+	SCREEN_INFO(SCREEN_ENUM)
+#undef SCREEN_ENUM
+	SCREEN_COUNT
+};
+
+struct screen_ops;
+#define SCREEN_DECL(id, name) extern const struct screen_ops name##_screen;
+SCREEN_INFO(SCREEN_DECL)
+#undef SCREEN_DECL
+
+const struct screen_ops *screens_ops(enum screen_id id);
+
+/* What the Code OTP screen is opened for. */
+enum code_purpose { CODE_SIGNUP, CODE_RESET, CODE_CHANGE, CODE_EMAIL };
+
+struct code_otp_arg {
+	enum code_purpose purpose;
+	char email[320];     /* signup, reset: the address; email: the new one */
+	char matricule[64];  /* signup: for a resend */
+};
+
+#endif
