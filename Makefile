@@ -103,6 +103,10 @@ check: deps
 	@$(MAKE) --no-print-directory test-bins
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) bash tests/run.sh
 
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@bash assets/demo.sh
+
 clean:
 	rm -rf build
 

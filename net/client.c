@@ -207,6 +207,8 @@ void client_call_result(const struct client_call *call, struct client_result *r)
 		r->outcome = CLIENT_REFUSED;
 	else
 		r->outcome = CLIENT_SERVER_ERROR;
+	/* other 401s (a wrong password or code) leave the session alone */
+	r->auth_failed = x->status == 401 && strcmp(r->message, "Non authentifié.") == 0;
 	if (!r->message[0]) {
 		if (r->outcome == CLIENT_OK)
 			snprintf(r->message, sizeof r->message, "OK");

@@ -31,6 +31,7 @@ struct client_result {
 	long status;          /* HTTP status, 0 when unreachable */
 	long retry_after;     /* seconds, from Retry-After */
 	char message[512];    /* the server's message verbatim, or what went wrong */
+	int auth_failed;      /* 401 "Non authentifié.": the token is missing, expired or revoked */
 	const char *raw_json; /* the body as received (valid until the call is freed) */
 	int has_admin;
 	struct client_admin admin;

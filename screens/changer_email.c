@@ -38,6 +38,7 @@ static void init_done(struct ui *ui, struct screen *s, const struct client_resul
 {
 	struct changer_email *c = (struct changer_email *)s;
 	field_clear(&c->form.fields[PASSWORD]);
+	c->form.focus = PASSWORD;
 	if (ui_session_lost(ui, r))
 		return;
 	ui_say_result(ui, r);

@@ -42,7 +42,7 @@ static void logged_out(struct ui *ui, struct screen *s, const struct client_resu
 	ui_reset(ui, SCREEN_CONNEXION, email);
 	if (r->outcome == CLIENT_UNREACHABLE)
 		ui_say(ui, C_ERROR, "%s — jeton supprimé localement.", r->message);
-	else if (r->status == 401)
+	else if (r->auth_failed)
 		ui_say(ui, C_OK, "Session déjà fermée — jeton supprimé localement.");
 	else
 		ui_say_result(ui, r);

@@ -205,7 +205,7 @@ static int cmd_logout(struct cli *cli, char **args, const char *email_opt, struc
 		code = outcome_set(o, EXIT_STORAGE, "%s", msg);
 	else if (code == EXIT_UNREACHABLE)
 		outcome_set(o, code, "%s — jeton supprimé localement.", r.message);
-	else if (code == EXIT_REFUSED && r.status == 401)
+	else if (code == EXIT_REFUSED && r.auth_failed)
 		code = outcome_set(o, EXIT_DONE, "Session déjà fermée côté serveur — jeton supprimé localement.");
 	credstore_free_token(token);
 	client_call_free(&call);

@@ -158,7 +158,7 @@ void ui_session_end(struct ui *ui)
 
 int ui_session_lost(struct ui *ui, const struct client_result *r)
 {
-	if (r->status != 401 || !ui->logged_in)
+	if (!r->auth_failed || !ui->logged_in)
 		return 0;
 	char email[320];
 	snprintf(email, sizeof email, "%s", ui->admin.email);
@@ -287,7 +287,7 @@ static void check_stored_token_done(struct ui *ui, struct screen *s, const struc
 		ui_session_start(ui, NULL, &r->admin);
 		ui_reset(ui, SCREEN_MENU, NULL);
 		ui_say(ui, C_OK, "Session reprise : %s %s.", r->admin.prenom, r->admin.nom);
-	} else if (r->status == 401) {
+	} else if (r->auth_failed) {
 		ui_session_end(ui);
 		ui_say(ui, C_ERROR, "Session expirée : reconnectez-vous.");
 	} else {
