@@ -6,7 +6,7 @@ VERSION := 0.1.0
 DEBS := pkg-config gcc make libncurses-dev libcurl4-openssl-dev libcjson-dev \
 	libsecret-1-dev libmicrohttpd-dev libsqlite3-dev libsodium-dev zlib1g-dev \
 	check libsubunit-dev libsecret-tools gnome-keyring dbus dbus-x11 libglib2.0-bin \
-	tmux python3 python3-aiosmtpd ca-certificates
+	tmux python3 python3-aiosmtpd ca-certificates openssl e2fsprogs
 
 ifeq ($(SANITIZE),1)
 BUILD := build/san

@@ -16,6 +16,7 @@
 #define MAX_TRIES 5
 #define LOCKOUT_MS (15 * 60 * 1000)
 #define CODE_DRAWS 16
+#define GUESS_WINDOW_MS (60 * 60 * 1000)
 
 static const char MISSING[] = "Champs requis manquants.";
 static const char INTERNAL[] = "Erreur interne.";
@@ -27,12 +28,30 @@ static void answer(struct call *c, int status, const char *message)
 	reply_json(c->out, ENV_ADMIN, status, message, NULL);
 }
 
-static void answer_wait(struct call *c, long seconds, const char *format)
+/* A 429 of one of our limits: Retry-After, and the limit that was reached. */
+static void answer_wait(struct call *c, long seconds, long limit, const char *format)
 {
 	char msg[160];
 	snprintf(msg, sizeof msg, format, seconds);
 	c->out->retry_after = seconds;
+	c->out->rate_limit = limit;
+	c->out->rate_remaining = 0;
 	answer(c, 429, msg);
+}
+
+/* One line of the audit trail: who, what, how it ended, from where. Never a secret. */
+static void audit(struct call *c, const struct admin *a, const char *email, const char *event, const char *outcome)
+{
+	store_audit_add(c->app->store, a ? a->id : 0, a ? a->email : email, event, outcome, c->rq->client_ip,
+			clock_now_ms());
+}
+
+static void audit_purpose(struct call *c, const struct admin *a, const char *email, enum admin_purpose p,
+			  const char *what, const char *outcome)
+{
+	char event[64];
+	snprintf(event, sizeof event, "%s.%s", store_purpose_name(p), what);
+	audit(c, a, email, event, outcome);
 }
 
 /*
@@ -147,7 +166,8 @@ static int send_otp(struct call *c, const struct admin *a, enum admin_purpose pu
 					       purpose == PURPOSE_EMAIL_CHANGE ? to : NULL, &rq, &otp_id, &prev);
 	}
 	if (status == ST_COOLDOWN) {
-		answer_wait(c, rq.retry_after_s, "Veuillez patienter %ld secondes avant de demander un nouveau code.");
+		audit_purpose(c, a, NULL, purpose, "code", "cooldown");
+		answer_wait(c, rq.retry_after_s, 1, "Veuillez patienter %ld secondes avant de demander un nouveau code.");
 		return 0;
 	}
 	if (status != ST_OK) {
@@ -168,9 +188,11 @@ static int send_otp(struct call *c, const struct admin *a, enum admin_purpose pu
 	if (!sent) {
 		fprintf(stderr, "guichetd: otp mail not sent: %s\n", err);
 		store_admin_otp_cancel(c->app->store, otp_id, address, prev);
+		audit_purpose(c, a, NULL, purpose, "code", "mail_failed");
 		answer(c, 500, INTERNAL);
 		return 0;
 	}
+	audit_purpose(c, a, NULL, purpose, "code", "sent");
 	return 1;
 }
 
@@ -193,20 +215,44 @@ static int find_otp(struct call *c, enum admin_purpose purpose, int wrong_status
 		answer(c, wrong_status, wrong_message);
 		return 0;
 	}
+	/*
+	 * Wrong guesses are budgeted across regenerated codes: per admin when the
+	 * request says who (a token, or the e-mail), else per client address.
+	 */
+	char budget_key[400], lowered[330];
+	int64_t now = clock_now_ms();
+	long wait = 0;
+	int budget = (int)c->app->cfg->otp_guess_budget;
+	if (c->admin)
+		snprintf(budget_key, sizeof budget_key, "admin:%lld", (long long)c->admin->id);
+	else if (email) {
+		lower_ascii(email, lowered, sizeof lowered);
+		snprintf(budget_key, sizeof budget_key, "email:%s", lowered);
+	} else
+		snprintf(budget_key, sizeof budget_key, "ip:%s", c->rq->client_ip);
+	if (store_guess_check(c->app->store, budget_key, now, GUESS_WINDOW_MS, budget, &wait) == ST_COOLDOWN) {
+		sodium_memzero(code, sizeof code);
+		audit_purpose(c, c->admin, email, purpose, "otp", "guess_budget_spent");
+		answer_wait(c, wait, budget, "Trop de codes erronés. Réessayez dans %ld secondes.");
+		return 0;
+	}
 	snprintf(context, sizeof context, "admin:%s", store_purpose_name(purpose));
 	otp_hash(c->app->key, context, code, hash);
 	sodium_memzero(code, sizeof code);
 	int64_t admin_id = 0;
 	int status = store_admin_otp_find(c->app->store, purpose, hash, c->admin ? c->admin->id : 0,
-					  email, clock_now_ms(), MAX_TRIES, otp_id, &admin_id);
+					  email, now, MAX_TRIES, otp_id, &admin_id);
 	if (status == ST_OK)
 		status = store_admin_by_id(c->app->store, admin_id, who);
 	if (status == ST_OK)
 		return 1;
-	if (status == ST_ERROR)
+	if (status == ST_ERROR) {
 		answer(c, 500, INTERNAL);
-	else
-		answer(c, wrong_status, wrong_message);
+		return 0;
+	}
+	store_guess_miss(c->app->store, budget_key, now, GUESS_WINDOW_MS);
+	audit_purpose(c, c->admin, email, purpose, "otp", "refused");
+	answer(c, wrong_status, wrong_message);
 	return 0;
 }
 
@@ -257,6 +303,7 @@ static void set_password(struct call *c, enum admin_purpose purpose, int wrong_s
 		answer(c, 500, INTERNAL);
 		return;
 	}
+	audit_purpose(c, &who, NULL, purpose, "done", "ok");
 	if (signup) {
 		answer(c, 200, "Mot de passe et email mis à jour.");
 		return;
@@ -275,12 +322,18 @@ void api_admin_signin_init(struct call *c)
 		return;
 	struct admin a;
 	int status = store_admin_by_matricule_email(c->app->store, matricule, email, &a);
-	if (status == ST_NOT_FOUND)
-		{ answer(c, 404, "Matricule ou adresse inconnu."); return; }
+	if (status == ST_NOT_FOUND) {
+		audit(c, NULL, email, "signup.code", "unknown_matricule_or_email");
+		answer(c, 404, "Matricule ou adresse inconnu.");
+		return;
+	}
 	if (status != ST_OK)
 		{ answer(c, 500, INTERNAL); return; }
-	if (a.has_password)
-		{ answer(c, 400, "Vous êtes déjà inscrit."); return; }
+	if (a.has_password) {
+		audit(c, &a, NULL, "signup.code", "already_registered");
+		answer(c, 400, "Vous êtes déjà inscrit.");
+		return;
+	}
 	if (send_otp(c, &a, PURPOSE_SIGNUP, a.email))
 		answer(c, 200, "E-mail envoyé avec succès.");
 }
@@ -295,7 +348,9 @@ static int not_locked(struct call *c, const struct admin *a, int64_t now)
 {
 	if (a->locked_until <= now)
 		return 1;
-	answer_wait(c, (long)((a->locked_until - now + 999) / 1000), "Trop de requêtes. Réessayez dans %ld secondes.");
+	audit(c, a, NULL, "login", "locked");
+	answer_wait(c, (long)((a->locked_until - now + 999) / 1000), c->app->cfg->login_max_failures,
+		    "Trop de requêtes. Réessayez dans %ld secondes.");
 	return 0;
 }
 
@@ -318,17 +373,26 @@ void api_admin_login(struct call *c)
 		return;
 	struct admin a;
 	int status = store_admin_by_email(c->app->store, email, &a);
-	if (status == ST_NOT_FOUND)
-		{ answer(c, 404, "Adresse inconnue."); return; }
+	if (status == ST_NOT_FOUND) {
+		audit(c, NULL, email, "login", "unknown_email");
+		answer(c, 404, "Adresse inconnue.");
+		return;
+	}
 	if (status != ST_OK)
 		{ answer(c, 500, INTERNAL); return; }
-	if (!a.has_password)
-		{ answer(c, 403, "Inscription non terminée."); return; }
+	if (!a.has_password) {
+		audit(c, &a, NULL, "login", "signup_pending");
+		answer(c, 403, "Inscription non terminée.");
+		return;
+	}
 	int64_t now = clock_now_ms();
 	if (!not_locked(c, &a, now))
 		return;
-	if (!check_password(c, &a, pw, now))
-		{ answer(c, 401, "Mot de passe incorrect."); return; }
+	if (!check_password(c, &a, pw, now)) {
+		audit(c, &a, NULL, "login", "wrong_password");
+		answer(c, 401, "Mot de passe incorrect.");
+		return;
+	}
 
 	char secret[TOKEN_SECRET_LEN + 1], token[TOKEN_SECRET_LEN + 32];
 	unsigned char hash[TOKEN_HASH_BYTES];
@@ -344,6 +408,7 @@ void api_admin_login(struct call *c)
 	cJSON_AddStringToObject(data, "token", token);
 	cJSON_AddItemToObject(data, "admin", api_admin_json(&a));
 	reply_json(c->out, ENV_ADMIN, 200, "Connexion réussie.", data);
+	audit(c, &a, NULL, "login", "ok");
 	sodium_memzero(secret, sizeof secret);
 	sodium_memzero(token, sizeof token);
 }
@@ -352,6 +417,7 @@ void api_admin_logout(struct call *c)
 {
 	if (store_token_revoke(c->app->store, c->token_id, clock_now_ms()) != ST_OK)
 		{ answer(c, 500, INTERNAL); return; }
+	audit(c, c->admin, NULL, "logout", "ok");
 	answer(c, 200, "Déconnexion réussie.");
 }
 
@@ -405,12 +471,18 @@ void api_admin_email_init(struct call *c)
 	int64_t now = clock_now_ms();
 	if (!not_locked(c, c->admin, now))
 		return;
-	if (!check_password(c, c->admin, pw, now))
-		{ answer(c, 401, "Mot de passe incorrect."); return; }
+	if (!check_password(c, c->admin, pw, now)) {
+		audit(c, c->admin, NULL, "email-change.code", "wrong_password");
+		answer(c, 401, "Mot de passe incorrect.");
+		return;
+	}
 	struct admin other;
 	int status = store_admin_by_email(c->app->store, email, &other);
-	if (status == ST_OK)
-		{ answer(c, 409, "Adresse déjà utilisée."); return; }
+	if (status == ST_OK) {
+		audit(c, c->admin, NULL, "email-change.code", "address_taken");
+		answer(c, 409, "Adresse déjà utilisée.");
+		return;
+	}
 	if (status != ST_NOT_FOUND)
 		{ answer(c, 500, INTERNAL); return; }
 	if (send_otp(c, c->admin, PURPOSE_EMAIL_CHANGE, email))
@@ -439,5 +511,6 @@ void api_admin_email_process(struct call *c)
 		 "Si vous n'êtes pas à l'origine de ce changement, contactez votre administrateur.\n",
 		 new_email);
 	notify(c, who.email, "Votre adresse e-mail guichet a été changée", body);
+	audit(c, &who, NULL, "email-change.done", "ok");
 	answer(c, 200, "Email du compte modifié avec succes.");
 }

@@ -10,6 +10,7 @@
 #include "phone.h"
 
 #define MAX_TRIES 5
+#define GUESS_WINDOW_MS (60 * 60 * 1000)
 
 static const char MISSING[] = "Champs requis manquants";
 static const char BAD_TYPE[] = "Type d'opération invalide. Utilisez 'create' ou 'resend'.";
@@ -103,6 +104,8 @@ void api_citizen_otp(struct call *c)
 		snprintf(wait, sizeof wait, "Veuillez patienter %ld secondes avant de demander un nouveau code.",
 			 rq.retry_after_s);
 		c->out->retry_after = rq.retry_after_s;
+		c->out->rate_limit = 1;
+		c->out->rate_remaining = 0;
 		fail(c, 429, wait);
 		break;
 	default:
@@ -128,10 +131,25 @@ void api_citizen_verify(struct call *c)
 	if (fo != FIELD_OK)
 		{ fail(c, 400, WRONG_OTP); return; }
 	unsigned char hash[OTP_HASH_BYTES];
+	char budget_key[PHONE_MAX + 8];
+	long wait = 0;
+	int64_t now = clock_now_ms();
+	int budget = (int)c->app->cfg->otp_guess_budget;
+	/* wrong guesses are counted per phone across regenerated codes, not only per code */
+	snprintf(budget_key, sizeof budget_key, "phone:%s", phone);
+	if (store_guess_check(c->app->store, budget_key, now, GUESS_WINDOW_MS, budget, &wait) == ST_COOLDOWN) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "Trop de codes erronés. Réessayez dans %ld secondes.", wait);
+		c->out->retry_after = wait;
+		c->out->rate_limit = budget;
+		c->out->rate_remaining = 0;
+		fail(c, 429, msg);
+		return;
+	}
 	snprintf(context, sizeof context, "citizen:%s", phone);
 	otp_hash(c->app->key, context, code, hash);
 	sodium_memzero(code, sizeof code);
-	switch (store_citizen_otp_verify(c->app->store, phone, hash, clock_now_ms(), MAX_TRIES)) {
+	switch (store_citizen_otp_verify(c->app->store, phone, hash, now, MAX_TRIES)) {
 	case ST_OK: {
 		cJSON *data = cJSON_CreateObject();
 		cJSON_AddStringToObject(data, "phoneNumber", phone);
@@ -142,6 +160,7 @@ void api_citizen_verify(struct call *c)
 		fail(c, 400, NO_CITIZEN);
 		break;
 	case ST_WRONG:
+		store_guess_miss(c->app->store, budget_key, now, GUESS_WINDOW_MS);
 		fail(c, 400, WRONG_OTP);
 		break;
 	default:

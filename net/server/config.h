@@ -15,7 +15,9 @@
 	X(token_ttl,           "token-ttl",           "GUICHET_TOKEN_TTL",           86400, 1, 315360000) \
 	X(password_min_length, "password-min-length", "GUICHET_PASSWORD_MIN_LENGTH", 8,     1, 1024) \
 	X(login_max_failures,  "login-max-failures",  "GUICHET_LOGIN_MAX_FAILURES",  10,    0, 1000000) \
-	X(rate_limit,          "rate-limit",          "GUICHET_RATE_LIMIT",          600,   0, 100000000)
+	X(rate_limit,          "rate-limit",          "GUICHET_RATE_LIMIT",          600,   0, 100000000) \
+	X(otp_guess_budget,    "otp-guess-budget",    "GUICHET_OTP_GUESS_BUDGET",    20,    0, 1000000) \
+	X(mail_timeout,        "mail-timeout",        "GUICHET_MAIL_TIMEOUT",        15,    1, 600)
 
 #define CONFIG_STRINGS(S) \
 	S(listen,    "listen",    "GUICHET_LISTEN",    "127.0.0.1:8080") \
@@ -23,7 +25,8 @@
 	S(mail,      "mail",      "GUICHET_MAIL",      "outbox:outbox") \
 	S(mail_from, "mail-from", "GUICHET_MAIL_FROM", "guichet@localhost") \
 	S(tls_cert,  "tls-cert",  "GUICHET_TLS_CERT",  NULL) \
-	S(tls_key,   "tls-key",   "GUICHET_TLS_KEY",   NULL)
+	S(tls_key,   "tls-key",   "GUICHET_TLS_KEY",   NULL) \
+	S(trust_proxy, "trust-proxy", "GUICHET_TRUST_PROXY", NULL)
 
 /* Strings point into argv, the environment or literals: nothing to free. */
 struct config {

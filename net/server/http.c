@@ -29,6 +29,7 @@ struct http {
 	struct jobs *slow;
 	int listen_fd;
 	int log_requests;
+	const struct cidr_list *trusted;
 };
 
 /* One request's state, from its first callback to its completion. */
@@ -202,6 +203,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 		if (auth && !(ex->authorization = strdup(auth)))
 			return MHD_NO;
+		if (h->trusted) {
+			char peer[sizeof ex->client_ip];
+			memcpy(peer, ex->client_ip, sizeof peer);
+			netaddr_client(h->trusted, peer, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
+				       ex->client_ip, sizeof ex->client_ip);
+		}
 		if (!ex->too_large && api_is_slow(ex->method, ex->url)) {
 			ex->phase = RUNNING;
 			ex->job.run = slow_job;
@@ -314,6 +321,7 @@ struct http *http_start(struct app *app, const struct http_options *opt, char **
 	h->app = app;
 	h->listen_fd = -1;
 	h->log_requests = opt->log_requests;
+	h->trusted = opt->trusted_proxies;
 	h->listen_fd = open_listener(opt->listen, &port, err, errsz);
 	if (h->listen_fd < 0)
 		goto fail;

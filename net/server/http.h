@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "app.h"
+#include "netaddr.h"
 
 struct http;
 
@@ -16,6 +17,7 @@ struct http_options {
 	const char *tls_cert; /* PEM text, or NULL for plain HTTP */
 	const char *tls_key;
 	int log_requests;     /* one line per request on stderr */
+	const struct cidr_list *trusted_proxies; /* NULL: the peer is the client */
 };
 
 /* Starts serving. On success *url is "http(s)://HOST:PORT" (you own it). */

@@ -17,6 +17,7 @@ struct mailer {
 	char *outbox; /* NULL for SMTP */
 	char *url;
 	char *from;
+	long timeout_s;
 };
 
 int mail_address_ok(const char *addr)
@@ -31,7 +32,7 @@ int mail_address_ok(const char *addr)
 	return 1;
 }
 
-struct mailer *mailer_open(const char *url, const char *from, char *err, size_t errsz)
+struct mailer *mailer_open(const char *url, const char *from, long timeout_s, char *err, size_t errsz)
 {
 	if (!mail_address_ok(from)) {
 		snprintf(err, errsz, "--mail-from: '%s' is not an e-mail address", from);
@@ -40,6 +41,7 @@ struct mailer *mailer_open(const char *url, const char *from, char *err, size_t 
 	struct mailer *m = calloc(1, sizeof *m);
 	if (!m)
 		goto oom;
+	m->timeout_s = timeout_s > 0 ? timeout_s : 15;
 	m->from = strdup(from);
 	m->url = strdup(url);
 	if (!m->from || !m->url)
@@ -207,8 +209,8 @@ static int send_smtp(const struct mailer *m, const char *to, const char *msg, si
 	curl_easy_setopt(curl, CURLOPT_READDATA, &up);
 	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 15L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, m->timeout_s < 5 ? m->timeout_s : 5L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, m->timeout_s);
 	curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
 	CURLcode rc = curl_easy_perform(curl);
 	if (rc != CURLE_OK)

@@ -10,7 +10,8 @@
  */
 struct mailer;
 
-struct mailer *mailer_open(const char *url, const char *from, char *err, size_t errsz);
+/* timeout_s bounds one SMTP exchange (a server that hangs costs at most that). */
+struct mailer *mailer_open(const char *url, const char *from, long timeout_s, char *err, size_t errsz);
 void mailer_free(struct mailer *m);
 
 /* Sends one mail. Returns 0 when written or accepted by the server, -1 with err set. */

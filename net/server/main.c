@@ -9,6 +9,7 @@
 #include "app.h"
 #include "config.h"
 #include "http.h"
+#include "netaddr.h"
 #include "mail.h"
 #include "password.h"
 #include "provision.h"
@@ -32,6 +33,7 @@ static void usage(FILE *to)
 		"  admin add|list|delete      manage admins\n"
 		"  citizen add|import         register citizens (import reads a CSV file)\n"
 		"  user add --type TYPE       register a non-citizen user\n"
+		"  audit [--since T] [--admin E]  print the admin events (audit trail)\n"
 		"  --version, --help\n\n"
 		"Every command takes --db PATH (GUICHET_DB). `guichetd serve --help` lists the settings.\n");
 }
@@ -115,7 +117,7 @@ static int serve(int argc, char **argv)
 		goto out;
 	if (store_open(cfg.db, &app.store, err, sizeof err) != 0 ||
 	    otp_key_load(keypath, app.key, err, sizeof err) != 0 ||
-	    !(app.mailer = mailer_open(cfg.mail, cfg.mail_from, err, sizeof err)))
+	    !(app.mailer = mailer_open(cfg.mail, cfg.mail_from, cfg.mail_timeout, err, sizeof err)))
 		goto out;
 	if (!(app.limiter = ratelimit_new(cfg.rate_limit))) {
 		snprintf(err, sizeof err, "out of memory");
@@ -131,7 +133,14 @@ static int serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct http_options opt = { .listen = cfg.listen, .tls_cert = cert, .tls_key = key, .log_requests = 1 };
+	struct cidr_list trusted;
+	if (cfg.trust_proxy && netaddr_parse_list(cfg.trust_proxy, &trusted) != 0) {
+		snprintf(err, sizeof err, "--trust-proxy: expected CIDR ranges such as 10.0.0.0/8,::1, got '%s'",
+			 cfg.trust_proxy);
+		goto out;
+	}
+	struct http_options opt = { .listen = cfg.listen, .tls_cert = cert, .tls_key = key, .log_requests = 1,
+				    .trusted_proxies = cfg.trust_proxy ? &trusted : NULL };
 	http = http_start(&app, &opt, &url, err, sizeof err);
 	if (!http)
 		goto out;
@@ -173,6 +182,8 @@ int main(int argc, char **argv)
 		rc = provision_citizen(argc - 2, argv + 2);
 	else if (strcmp(cmd, "user") == 0)
 		rc = provision_user(argc - 2, argv + 2);
+	else if (strcmp(cmd, "audit") == 0)
+		rc = provision_audit(argc - 2, argv + 2);
 	else if (strcmp(cmd, "--version") == 0)
 		rc = printf("guichetd %s\n", GUICHET_VERSION) < 0;
 	else if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {

@@ -1,3 +1,5 @@
+/* strptime */
+#define _XOPEN_SOURCE 700
 #include "provision.h"
 
 #include <ctype.h>
@@ -5,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "clock.h"
 #include "config.h"
@@ -138,7 +141,10 @@ static int admin_add(int argc, char **argv)
 	struct store *st = open_store(&o);
 	if (!st)
 		return 1;
-	int status = store_admin_add(st, &a, clock_now_ms(), NULL);
+	int64_t id = 0;
+	int status = store_admin_add(st, &a, clock_now_ms(), &id);
+	if (status == ST_OK)
+		store_audit_add(st, id, a.email, "admin.created", "ok", "cli", clock_now_ms());
 	store_close(st);
 	if (status == ST_CONFLICT) {
 		fprintf(stderr, "guichetd: an admin with e-mail %s already exists\n", email);
@@ -192,6 +198,8 @@ static int admin_delete(int argc, char **argv)
 	if (!st)
 		return 1;
 	int status = store_admin_delete(st, email, clock_now_ms());
+	if (status == ST_OK)
+		store_audit_add(st, 0, email, "admin.deleted", "ok", "cli", clock_now_ms());
 	store_close(st);
 	if (status == ST_NOT_FOUND) {
 		fprintf(stderr, "guichetd: no admin with e-mail %s\n", email);
@@ -419,4 +427,53 @@ int provision_user(int argc, char **argv)
 					  "guichetd user add --phone P --type AGENT [--nom N --prenom P] [--db PATH]");
 	fprintf(stderr, "usage: guichetd user add --phone P --type TYPE\n");
 	return 2;
+}
+
+/* ---- audit ---- */
+
+static void print_audit(const struct audit_row *row, void *ctx)
+{
+	char at[CLOCK_ISO_LEN + 1];
+	(void)ctx;
+	clock_format_iso(row->at, at);
+	printf("%s\t%s\t%s\t%s\t%s\n", at, row->email[0] ? row->email : "-", row->event, row->outcome,
+	       row->ip[0] ? row->ip : "-");
+}
+
+/* "2026-11-22", "2026-11-22T03:00:00Z" (UTC) or Unix seconds; -1 if neither. */
+static int64_t parse_since(const char *s)
+{
+	struct tm tm = { 0 };
+	char *end;
+	const char *rest = strptime(s, "%Y-%m-%d", &tm);
+	if (rest && *rest == 'T')
+		rest = strptime(rest + 1, "%H:%M:%S", &tm);
+	if (rest && (*rest == '\0' || strcmp(rest, "Z") == 0))
+		return (int64_t)timegm(&tm) * 1000;
+	long long secs = strtoll(s, &end, 10);
+	if (end != s && *end == '\0' && secs >= 0)
+		return secs * 1000;
+	return -1;
+}
+
+int provision_audit(int argc, char **argv)
+{
+	static const char *const allowed[] = { "since", "admin", NULL };
+	static const char usage[] = "guichetd audit [--since DATE|DATETIME|UNIX-SECONDS] [--admin EMAIL] [--db PATH]";
+	struct opts o;
+	int rc = parse(argc, argv, allowed, 0, &o, usage);
+	if (rc)
+		return rc;
+	int64_t since = 0;
+	if (opt(&o, "since") && (since = parse_since(opt(&o, "since"))) < 0) {
+		fprintf(stderr, "guichetd: --since: expected 2026-11-22, 2026-11-22T03:00:00Z or Unix seconds\n");
+		return 2;
+	}
+	struct store *st = open_store(&o);
+	if (!st)
+		return 1;
+	printf("at\temail\tevent\toutcome\tclient\n");
+	int status = store_audit_list(st, since, opt(&o, "admin"), print_audit, NULL);
+	store_close(st);
+	return status == ST_OK ? 0 : 1;
 }

@@ -8,5 +8,7 @@
 int provision_admin(int argc, char **argv);
 int provision_citizen(int argc, char **argv);
 int provision_user(int argc, char **argv);
+/* guichetd audit: the admin events, oldest first. */
+int provision_audit(int argc, char **argv);
 
 #endif

@@ -62,6 +62,20 @@ static const char *const MIGRATIONS[] = {
 	"  last_used_at INTEGER,"
 	"  revoked_at INTEGER);"
 	"CREATE INDEX tokens_admin ON tokens(admin_id);",
+	/* 2: audit trail, and wrong-guess budgets that outlive regenerated codes */
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  admin_id INTEGER,"
+	"  email TEXT,"
+	"  event TEXT NOT NULL,"
+	"  outcome TEXT NOT NULL,"
+	"  ip TEXT);"
+	"CREATE INDEX audit_at ON audit(at);"
+	"CREATE TABLE guesses ("
+	"  key TEXT PRIMARY KEY,"
+	"  window_start INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL);",
 };
 
 #define ADMIN_COLS \
@@ -120,7 +134,15 @@ static const char *const MIGRATIONS[] = {
 		" WHERE t.id = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 AND a.deleted_at IS NULL") \
 	_(TOKEN_TOUCH, "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1") \
 	_(TOKEN_REVOKE, "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL") \
-	_(TOKEN_REVOKE_ALL, "UPDATE tokens SET revoked_at = ?2 WHERE admin_id = ?1 AND revoked_at IS NULL")
+	_(TOKEN_REVOKE_ALL, "UPDATE tokens SET revoked_at = ?2 WHERE admin_id = ?1 AND revoked_at IS NULL") \
+	_(AUDIT_ADD, "INSERT INTO audit(at, admin_id, email, event, outcome, ip) VALUES (?1, ?2, ?3, ?4, ?5, ?6)") \
+	_(AUDIT_LIST, "SELECT at, email, event, outcome, ip FROM audit WHERE at >= ?1" \
+		" AND (?2 IS NULL OR email = ?2 COLLATE NOCASE) ORDER BY id") \
+	_(GUESS_GET, "SELECT window_start, count FROM guesses WHERE key = ?1") \
+	_(GUESS_MISS, "INSERT INTO guesses(key, window_start, count) VALUES (?1, ?2, 1)" \
+		" ON CONFLICT(key) DO UPDATE SET" \
+		" count = CASE WHEN window_start + ?3 <= ?2 THEN 1 ELSE count + 1 END," \
+		" window_start = CASE WHEN window_start + ?3 <= ?2 THEN ?2 ELSE window_start END")
 
 enum stmt_id {
 #define STMT_ENUM(name, sql) S_##name,
@@ -966,6 +988,84 @@ int store_token_revoke(struct store *st, int64_t id, int64_t now)
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now);
 	int rc = run(st, s, "revoke token");
+	pthread_mutex_unlock(&st->lock);
+	return rc == 0 ? ST_OK : ST_ERROR;
+}
+
+/* ---- audit trail ---- */
+
+int store_audit_add(struct store *st, int64_t admin_id, const char *email, const char *event,
+		    const char *outcome, const char *ip, int64_t now)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_AUDIT_ADD);
+	sqlite3_bind_int64(s, 1, now);
+	if (admin_id > 0)
+		sqlite3_bind_int64(s, 2, admin_id);
+	bind_text(s, 3, email && *email ? email : NULL);
+	bind_text(s, 4, event);
+	bind_text(s, 5, outcome);
+	bind_text(s, 6, ip && *ip ? ip : NULL);
+	int rc = run(st, s, "write audit");
+	pthread_mutex_unlock(&st->lock);
+	return rc == 0 ? ST_OK : ST_ERROR;
+}
+
+int store_audit_list(struct store *st, int64_t since, const char *email,
+		     void (*fn)(const struct audit_row *, void *), void *ctx)
+{
+	struct audit_row row;
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_AUDIT_LIST);
+	sqlite3_bind_int64(s, 1, since);
+	bind_text(s, 2, email);
+	int rc;
+	while ((rc = step(st, s, "list audit")) == SQLITE_ROW) {
+		row.at = sqlite3_column_int64(s, 0);
+		copy_col(s, 1, row.email, sizeof row.email);
+		copy_col(s, 2, row.event, sizeof row.event);
+		copy_col(s, 3, row.outcome, sizeof row.outcome);
+		copy_col(s, 4, row.ip, sizeof row.ip);
+		fn(&row, ctx);
+	}
+	sqlite3_reset(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc < 0 ? ST_ERROR : ST_OK;
+}
+
+/* ---- wrong-guess budgets ---- */
+
+int store_guess_check(struct store *st, const char *key, int64_t now, int64_t window_ms, int budget,
+		      long *retry_after_s)
+{
+	if (budget <= 0)
+		return ST_OK;
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_GUESS_GET);
+	bind_text(s, 1, key);
+	int rc = step(st, s, "read guesses");
+	int status = rc < 0 ? ST_ERROR : ST_OK;
+	if (rc == SQLITE_ROW) {
+		int64_t start = sqlite3_column_int64(s, 0);
+		int count = sqlite3_column_int(s, 1);
+		if (start + window_ms > now && count >= budget) {
+			*retry_after_s = (long)((start + window_ms - now + 999) / 1000);
+			status = ST_COOLDOWN;
+		}
+	}
+	sqlite3_reset(s);
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+int store_guess_miss(struct store *st, const char *key, int64_t now, int64_t window_ms)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_GUESS_MISS);
+	bind_text(s, 1, key);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, window_ms);
+	int rc = run(st, s, "count guess");
 	pthread_mutex_unlock(&st->lock);
 	return rc == 0 ? ST_OK : ST_ERROR;
 }

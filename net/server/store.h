@@ -130,4 +130,27 @@ int store_token_auth(struct store *st, int64_t id, const unsigned char *hash, in
 		     struct admin *out);
 int store_token_revoke(struct store *st, int64_t id, int64_t now);
 
+/* ---- audit trail: admin events, never a secret ---- */
+struct audit_row {
+	int64_t at;
+	char email[320];
+	char event[64];
+	char outcome[64];
+	char ip[64];
+};
+int store_audit_add(struct store *st, int64_t admin_id, const char *email, const char *event,
+		    const char *outcome, const char *ip, int64_t now);
+/* Rows at or after `since`, for one e-mail when non-NULL, oldest first. */
+int store_audit_list(struct store *st, int64_t since, const char *email,
+		     void (*fn)(const struct audit_row *, void *), void *ctx);
+
+/*
+ * Wrong OTP guesses per key (a phone, an admin, a client address) across
+ * regenerated codes: at most `budget` per window. ST_COOLDOWN (retry set)
+ * when spent; store_guess_miss counts one.
+ */
+int store_guess_check(struct store *st, const char *key, int64_t now, int64_t window_ms, int budget,
+		      long *retry_after_s);
+int store_guess_miss(struct store *st, const char *key, int64_t now, int64_t window_ms);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "jsonbody.h"
+#include "netaddr.h"
 #include "otp.h"
 #include "password.h"
 #include "phone.h"
@@ -241,6 +242,44 @@ START_TEST(iso_time_utc_with_millis)
 }
 END_TEST
 
+/* ---- client addresses behind proxies ---- */
+
+START_TEST(cidr_lists_parse_and_match)
+{
+	struct cidr_list l;
+	ck_assert_int_eq(netaddr_parse_list("10.0.0.0/8, 192.168.1.7,::1,fd00::/8", &l), 0);
+	ck_assert_int_eq(l.count, 4);
+	ck_assert(netaddr_contains(&l, "10.200.3.4"));
+	ck_assert(!netaddr_contains(&l, "11.0.0.1"));
+	ck_assert(netaddr_contains(&l, "192.168.1.7"));
+	ck_assert(!netaddr_contains(&l, "192.168.1.8"));
+	ck_assert(netaddr_contains(&l, "::1"));
+	ck_assert(netaddr_contains(&l, "fd12::5"));
+	ck_assert(!netaddr_contains(&l, "garbage"));
+	ck_assert_int_eq(netaddr_parse_list("10.0.0.0/33", &l), -1);
+	ck_assert_int_eq(netaddr_parse_list("nonsense", &l), -1);
+	ck_assert_int_eq(netaddr_parse_list("", &l), -1);
+}
+END_TEST
+
+START_TEST(forwarded_client_is_the_rightmost_untrusted)
+{
+	struct cidr_list l;
+	char out[64];
+	netaddr_parse_list("127.0.0.0/8,10.0.0.0/8", &l);
+	netaddr_client(&l, "127.0.0.1", "203.0.113.9", out, sizeof out);
+	ck_assert_str_eq(out, "203.0.113.9");
+	netaddr_client(&l, "127.0.0.1", "1.1.1.1, 203.0.113.9, 10.1.1.1", out, sizeof out);
+	ck_assert_str_eq(out, "203.0.113.9");
+	netaddr_client(&l, "198.51.100.2", "203.0.113.9", out, sizeof out); /* untrusted peer: header ignored */
+	ck_assert_str_eq(out, "198.51.100.2");
+	netaddr_client(&l, "127.0.0.1", NULL, out, sizeof out);
+	ck_assert_str_eq(out, "127.0.0.1");
+	netaddr_client(&l, "127.0.0.1", "not-an-ip", out, sizeof out);
+	ck_assert_str_eq(out, "127.0.0.1");
+}
+END_TEST
+
 static Suite *server_suite(void)
 {
 	Suite *s = suite_create("server");
@@ -263,6 +302,8 @@ static Suite *server_suite(void)
 		{ "password", password_policy_rules },
 		{ "password", password_hash_verifies },
 		{ "time", iso_time_utc_with_millis },
+		{ "netaddr", cidr_lists_parse_and_match },
+		{ "netaddr", forwarded_client_is_the_rightmost_untrusted },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		TCase *tc = tcase_create(cases[i].name);

@@ -1,0 +1,111 @@
+#include "netaddr.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static int parse_ip(const char *text, int *family, unsigned char *addr)
+{
+	if (inet_pton(AF_INET, text, addr) == 1) {
+		*family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, text, addr) == 1) {
+		*family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+static int parse_one(const char *item, struct cidr *c)
+{
+	char buf[64];
+	if (strlen(item) >= sizeof buf)
+		return -1;
+	strcpy(buf, item);
+	char *slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (parse_ip(buf, &c->family, c->addr) != 0)
+		return -1;
+	int max = c->family == AF_INET ? 32 : 128;
+	c->bits = max;
+	if (slash) {
+		char *end;
+		long bits = strtol(slash + 1, &end, 10);
+		if (end == slash + 1 || *end || bits < 0 || bits > max)
+			return -1;
+		c->bits = (int)bits;
+	}
+	return 0;
+}
+
+int netaddr_parse_list(const char *spec, struct cidr_list *out)
+{
+	char buf[1024];
+	memset(out, 0, sizeof *out);
+	if (!spec || strlen(spec) >= sizeof buf)
+		return -1;
+	strcpy(buf, spec);
+	for (char *save = NULL, *item = strtok_r(buf, ", ", &save); item; item = strtok_r(NULL, ", ", &save)) {
+		if (out->count == NETADDR_MAX || parse_one(item, &out->items[out->count]) != 0)
+			return -1;
+		out->count++;
+	}
+	return out->count ? 0 : -1;
+}
+
+static int in_range(const struct cidr *c, int family, const unsigned char *addr)
+{
+	if (family != c->family)
+		return 0;
+	int full = c->bits / 8, rest = c->bits % 8;
+	if (memcmp(addr, c->addr, (size_t)full) != 0)
+		return 0;
+	if (!rest)
+		return 1;
+	unsigned char mask = (unsigned char)(0xFF << (8 - rest));
+	return (addr[full] & mask) == (c->addr[full] & mask);
+}
+
+int netaddr_contains(const struct cidr_list *list, const char *ip)
+{
+	int family;
+	unsigned char addr[16];
+	if (!list || parse_ip(ip, &family, addr) != 0)
+		return 0;
+	for (int i = 0; i < list->count; i++)
+		if (in_range(&list->items[i], family, addr))
+			return 1;
+	return 0;
+}
+
+void netaddr_client(const struct cidr_list *trusted, const char *peer, const char *forwarded_for,
+		    char *out, size_t outsz)
+{
+	snprintf(out, outsz, "%s", peer);
+	if (!trusted || !trusted->count || !forwarded_for || !netaddr_contains(trusted, peer))
+		return;
+	char buf[1024];
+	snprintf(buf, sizeof buf, "%s", forwarded_for);
+	/* walk from the right: the entries our own proxies appended come last */
+	for (;;) {
+		char *comma = strrchr(buf, ',');
+		char *item = comma ? comma + 1 : buf;
+		while (*item == ' ')
+			item++;
+		char *end = item + strlen(item);
+		while (end > item && end[-1] == ' ')
+			*--end = '\0';
+		int family;
+		unsigned char addr[16];
+		if (parse_ip(item, &family, addr) != 0)
+			return; /* garbage: keep what we had */
+		snprintf(out, outsz, "%s", item);
+		if (!netaddr_contains(trusted, item) || !comma)
+			return;
+		*comma = '\0';
+	}
+}
