@@ -45,7 +45,7 @@ else
 Q := @
 endif
 
-.PHONY: all check deps test-bins clean demo
+.PHONY: all check deps test-bins clean demo fuzz fuzz-deps lint
 all: $(BUILD)/guichetd $(BUILD)/guichet
 
 $(BUILD)/obj/net/server/%.o: net/server/%.c
@@ -87,9 +87,10 @@ $(BUILD)/test-unit-server: $(UNIT_OBJ) $(SERVER_OBJ)
 
 test-bins: $(BUILD)/guichetd $(BUILD)/guichet $(BUILD)/test-unit-server
 
-deps:
+# Installs the Debian packages of $(1) that are missing (apt-get, sudo when not root).
+define install_missing
 	@missing=""; \
-	for p in $(DEBS); do \
+	for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -98,6 +99,44 @@ deps:
 		$$sudo apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(DEBS))
+
+# ---- fuzzing (libFuzzer): make fuzz [FUZZ_SECONDS=60] ----
+FUZZ_DEBS := clang libclang-rt-14-dev
+FUZZ_SECONDS ?= 60
+FUZZ_DIR := build/fuzz
+FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -DGUICHET_VERSION='"$(VERSION)"' -g -O1 \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Wall -Wextra -Werror
+
+$(FUZZ_DIR)/fuzz-api: tests/fuzz/fuzz_api.c $(SERVER_SRC) $(wildcard net/server/*.h)
+	@mkdir -p $(@D)
+	@echo "  FUZZ    $@"
+	$(Q)clang $(FUZZ_CFLAGS) $(SERVER_CFLAGS) -Inet/server -o $@ tests/fuzz/fuzz_api.c $(SERVER_SRC) $(SERVER_LIBS)
+
+$(FUZZ_DIR)/fuzz-client: tests/fuzz/fuzz_client.c net/client.c net/transport.c net/client.h net/transport.h
+	@mkdir -p $(@D)
+	@echo "  FUZZ    $@"
+	$(Q)clang $(FUZZ_CFLAGS) $(CONSOLE_CFLAGS) -Inet -o $@ tests/fuzz/fuzz_client.c net/client.c net/transport.c \
+		$(shell pkg-config --libs libcurl libcjson)
+
+fuzz-deps: deps
+	$(call install_missing,$(FUZZ_DEBS))
+
+# Each target runs FUZZ_SECONDS from the seeds in tests/fuzz/corpus (new inputs go to build/fuzz).
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZ_DIR)/fuzz-api $(FUZZ_DIR)/fuzz-client
+	@for t in api client; do \
+		mkdir -p $(FUZZ_DIR)/corpus-$$t; \
+		echo "== fuzz-$$t for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_DIR)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=4096 \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/crash-$$t- \
+			$(FUZZ_DIR)/corpus-$$t tests/fuzz/corpus/$$t 2>$(FUZZ_DIR)/fuzz-$$t.log \
+			|| { tail -50 $(FUZZ_DIR)/fuzz-$$t.log; exit 1; }; \
+		grep -E '^stat::(number_of_executed_units|new_units_added)' $(FUZZ_DIR)/fuzz-$$t.log; \
+	done
 
 check: deps
 	@$(MAKE) --no-print-directory test-bins

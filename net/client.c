@@ -150,7 +150,8 @@ static void read_admin(const cJSON *a, struct client_result *r)
 	if (!cJSON_IsObject(a))
 		return;
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "id");
-	r->admin.id = cJSON_IsNumber(id) ? (long long)id->valuedouble : 0;
+	/* a double out of long long's range would be undefined behaviour to convert */
+	r->admin.id = cJSON_IsNumber(id) && id->valuedouble >= 0 && id->valuedouble < 9.0e18 ? (long long)id->valuedouble : 0;
 	copy_string(a, "matricule", r->admin.matricule, sizeof r->admin.matricule);
 	copy_string(a, "nom", r->admin.nom, sizeof r->admin.nom);
 	copy_string(a, "prenom", r->admin.prenom, sizeof r->admin.prenom);
