@@ -6,7 +6,7 @@ VERSION := 0.1.0
 DEBS := pkg-config gcc make libncurses-dev libcurl4-openssl-dev libcjson-dev \
 	libsecret-1-dev libmicrohttpd-dev libsqlite3-dev libsodium-dev zlib1g-dev \
 	check libsubunit-dev libsecret-tools gnome-keyring dbus dbus-x11 libglib2.0-bin \
-	tmux python3 python3-aiosmtpd ca-certificates openssl e2fsprogs
+	tmux python3 python3-aiosmtpd ca-certificates openssl e2fsprogs valgrind
 
 ifeq ($(SANITIZE),1)
 BUILD := build/san
@@ -145,6 +145,25 @@ check: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash assets/demo.sh
+
+# ---- static checks: make lint ----
+LINT_DEBS := cppcheck clang-tidy
+TIDY_CHECKS := -*,bugprone-*,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,\
+-bugprone-narrowing-conversions,-bugprone-assignment-in-if-condition,-bugprone-branch-clone,\
+-bugprone-macro-parentheses,clang-analyzer-*,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,\
+-clang-analyzer-valist.Uninitialized,misc-redundant-expression
+LINT_SRC = $(SERVER_SRC) net/server/main.c $(CONSOLE_SRC)
+
+lint: deps
+	$(call install_missing,$(LINT_DEBS))
+	@echo "  CPPCHECK"
+	$(Q)cppcheck --enable=warning,performance,portability --std=c11 --inline-suppr --quiet --error-exitcode=1 \
+		-D__GNUC__ -Inet/server -Inet -Itui --suppress=missingIncludeSystem net tui screens tests/unit tests/fuzz
+	@echo "  CLANG-TIDY"
+	$(Q)out=$$(clang-tidy --quiet -checks='$(TIDY_CHECKS)' $(LINT_SRC) -- -std=c11 -D_DEFAULT_SOURCE \
+		-D_POSIX_C_SOURCE=200809L $(SERVER_CFLAGS) $(CONSOLE_CFLAGS) -Inet/server 2>/dev/null | grep -A3 -E 'warning:|error:'); \
+		if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
+	@echo "lint: clean"
 
 clean:
 	rm -rf build

@@ -11,6 +11,7 @@ static int prepare(struct client_call *call, const struct transport_options *o, 
 		   const char *path, const char *token, int with_body, ...)
 {
 	char *body = NULL;
+	memset(call, 0, sizeof *call); /* so client_call_free is safe whatever fails below */
 	if (with_body) {
 		cJSON *obj = cJSON_CreateObject();
 		va_list ap;
@@ -26,7 +27,6 @@ static int prepare(struct client_call *call, const struct transport_options *o, 
 		if (!body)
 			return -1;
 	}
-	memset(call, 0, sizeof *call);
 	int rc = transport_prepare(&call->x, o, method, path, body, token);
 	if (body) {
 		memset(body, 0, strlen(body)); /* may hold a password */
@@ -36,6 +36,8 @@ static int prepare(struct client_call *call, const struct transport_options *o, 
 }
 
 #define ADMIN "/api/admin/"
+/* the sentinel of prepare()'s name/value list, typed as its arguments are */
+#define END ((const char *)NULL)
 
 int client_health(struct client_call *call, const struct transport_options *o)
 {
@@ -44,7 +46,7 @@ int client_health(struct client_call *call, const struct transport_options *o)
 
 int client_login(struct client_call *call, const struct transport_options *o, const char *email, const char *password)
 {
-	return prepare(call, o, "POST", ADMIN "login", NULL, 1, "email", email, "password", password, NULL);
+	return prepare(call, o, "POST", ADMIN "login", NULL, 1, "email", email, "password", password, END);
 }
 
 int client_logout(struct client_call *call, const struct transport_options *o, const char *token)
@@ -59,26 +61,26 @@ int client_me(struct client_call *call, const struct transport_options *o, const
 
 int client_signup_init(struct client_call *call, const struct transport_options *o, const char *matricule, const char *email)
 {
-	return prepare(call, o, "POST", ADMIN "signin-init", NULL, 1, "matricule", matricule, "email", email, NULL);
+	return prepare(call, o, "POST", ADMIN "signin-init", NULL, 1, "matricule", matricule, "email", email, END);
 }
 
 int client_signup_finish(struct client_call *call, const struct transport_options *o, const char *code,
 			 const char *password, const char *email)
 {
 	return prepare(call, o, "PATCH", ADMIN "signin-process", NULL, 1, "otp", code, "password", password,
-		       "email", email, NULL);
+		       "email", email, END);
 }
 
 int client_password_forgot(struct client_call *call, const struct transport_options *o, const char *email)
 {
-	return prepare(call, o, "POST", ADMIN "password-reset-while-dissconnected-init", NULL, 1, "email", email, NULL);
+	return prepare(call, o, "POST", ADMIN "password-reset-while-dissconnected-init", NULL, 1, "email", email, END);
 }
 
 int client_password_reset(struct client_call *call, const struct transport_options *o, const char *code,
 			  const char *password, const char *email)
 {
 	return prepare(call, o, "PATCH", ADMIN "password-reset-while-dissconnected-process", NULL, 1, "otp", code,
-		       "password", password, "email", email, NULL);
+		       "password", password, "email", email, END);
 }
 
 int client_password_change_init(struct client_call *call, const struct transport_options *o, const char *token)
@@ -90,28 +92,28 @@ int client_password_change(struct client_call *call, const struct transport_opti
 			   const char *code, const char *password)
 {
 	return prepare(call, o, "PATCH", ADMIN "password-reset-while-connected-process", token, 1, "otp", code,
-		       "password", password, NULL);
+		       "password", password, END);
 }
 
 int client_email_change_init(struct client_call *call, const struct transport_options *o, const char *token,
 			     const char *new_email, const char *password)
 {
-	return prepare(call, o, "POST", ADMIN "email-reset-init", token, 1, "email", new_email, "password", password, NULL);
+	return prepare(call, o, "POST", ADMIN "email-reset-init", token, 1, "email", new_email, "password", password, END);
 }
 
 int client_email_change(struct client_call *call, const struct transport_options *o, const char *token, const char *code)
 {
-	return prepare(call, o, "PATCH", ADMIN "email-reset-process", token, 1, "otp", code, NULL);
+	return prepare(call, o, "PATCH", ADMIN "email-reset-process", token, 1, "otp", code, END);
 }
 
 int client_otp(struct client_call *call, const struct transport_options *o, const char *type, const char *phone)
 {
-	return prepare(call, o, "POST", "/otp", NULL, 1, "type", type, "phoneNumber", phone, NULL);
+	return prepare(call, o, "POST", "/otp", NULL, 1, "type", type, "phoneNumber", phone, END);
 }
 
 int client_otp_verify(struct client_call *call, const struct transport_options *o, const char *phone, const char *code)
 {
-	return prepare(call, o, "POST", "/otp/verify", NULL, 1, "phoneNumber", phone, "otp", code, NULL);
+	return prepare(call, o, "POST", "/otp/verify", NULL, 1, "phoneNumber", phone, "otp", code, END);
 }
 
 void client_call_run(struct client_call *call)

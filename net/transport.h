@@ -8,7 +8,7 @@
 #include <curl/curl.h>
 #include <stddef.h>
 
-#define TRANSPORT_RESPONSE_MAX (1024 * 1024)
+#define TRANSPORT_RESPONSE_MAX ((size_t)1024 * 1024)
 
 struct transport_options {
 	const char *base_url; /* "http://127.0.0.1:8080" */

@@ -18,7 +18,10 @@ static struct screen *create(struct ui *ui, const void *arg)
 {
 	(void)ui;
 	(void)arg;
-	return calloc(1, sizeof(struct menu));
+	struct menu *m = calloc(1, sizeof *m);
+	if (!m)
+		return NULL;
+	return &m->base;
 }
 
 static void draw(struct ui *ui, struct screen *s)

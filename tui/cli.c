@@ -166,7 +166,7 @@ static int cmd_login(struct cli *cli, char **args, const char *email_opt, struct
 	if (read_secret(cli, "Mot de passe : ", password, sizeof password) != 0)
 		return outcome_set(o, EXIT_USAGE, "Mot de passe requis : utilisez --password-stdin ou un terminal.");
 	struct client_call call;
-	struct client_result r;
+	struct client_result r = { 0 };
 	int rc = client_login(&call, &cli->net, args[0], password);
 	memset(password, 0, sizeof password);
 	if (rc != 0)
@@ -196,7 +196,7 @@ static int cmd_logout(struct cli *cli, char **args, const char *email_opt, struc
 	if (!token)
 		return o->code;
 	struct client_call call;
-	struct client_result r;
+	struct client_result r = { 0 };
 	int code = client_logout(&call, &cli->net, token) == 0 ? finish(cli, &call, &r, o)
 							       : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
 	char msg[512];
@@ -220,7 +220,7 @@ static int cmd_whoami(struct cli *cli, char **args, const char *email_opt, struc
 	if (!token)
 		return o->code;
 	struct client_call call;
-	struct client_result r;
+	struct client_result r = { 0 };
 	int code = client_me(&call, &cli->net, token) == 0 ? finish(cli, &call, &r, o)
 							   : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
 	if (code == EXIT_DONE && r.has_admin)
@@ -235,7 +235,7 @@ static int cmd_health(struct cli *cli, char **args, const char *email_opt, struc
 	(void)args;
 	(void)email_opt;
 	struct client_call call;
-	struct client_result r;
+	struct client_result r = { 0 };
 	int code = client_health(&call, &cli->net) == 0 ? finish(cli, &call, &r, o)
 							: outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
 	if (code == EXIT_DONE)
@@ -248,7 +248,7 @@ static int cmd_signup_init(struct cli *cli, char **args, const char *email_opt, 
 {
 	(void)email_opt;
 	struct client_call call;
-	struct client_result r;
+	struct client_result r = { 0 };
 	int code = client_signup_init(&call, &cli->net, args[0], args[1]) == 0 ? finish(cli, &call, &r, o)
 									       : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
 	client_call_free(&call);
@@ -264,7 +264,7 @@ static int code_and_new_password(struct cli *cli, char **args, const char *email
 	if (read_new_password(cli, o, password, sizeof password) != 0)
 		return o->code;
 	struct client_call call;
-	struct client_result r;
+	struct client_result r = { 0 };
 	int rc = prepare(&call, &cli->net, args[0], password, email_opt);
 	memset(password, 0, sizeof password);
 	int code = rc == 0 ? finish(cli, &call, &r, o) : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
@@ -291,7 +291,7 @@ static int cmd_password_forgot(struct cli *cli, char **args, const char *email_o
 {
 	(void)email_opt;
 	struct client_call call;
-	struct client_result r;
+	struct client_result r = { 0 };
 	int code = client_password_forgot(&call, &cli->net, args[0]) == 0 ? finish(cli, &call, &r, o)
 									  : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
 	client_call_free(&call);
@@ -306,7 +306,7 @@ static int cmd_password_change_init(struct cli *cli, char **args, const char *em
 	if (!token)
 		return o->code;
 	struct client_call call;
-	struct client_result r;
+	struct client_result r = { 0 };
 	int code = client_password_change_init(&call, &cli->net, token) == 0
 			   ? finish(cli, &call, &r, o)
 			   : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
@@ -327,7 +327,7 @@ static int cmd_password_change(struct cli *cli, char **args, const char *email_o
 		return o->code;
 	}
 	struct client_call call;
-	struct client_result r;
+	struct client_result r = { 0 };
 	int rc = client_password_change(&call, &cli->net, token, args[0], password);
 	memset(password, 0, sizeof password);
 	int code = rc == 0 ? finish(cli, &call, &r, o) : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
@@ -352,7 +352,7 @@ static int cmd_email_change_init(struct cli *cli, char **args, const char *email
 		return outcome_set(o, EXIT_USAGE, "Mot de passe requis : utilisez --password-stdin ou un terminal.");
 	}
 	struct client_call call;
-	struct client_result r;
+	struct client_result r = { 0 };
 	int rc = client_email_change_init(&call, &cli->net, token, args[0], password);
 	memset(password, 0, sizeof password);
 	int code = rc == 0 ? finish(cli, &call, &r, o) : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
@@ -368,7 +368,7 @@ static int cmd_email_change(struct cli *cli, char **args, const char *email_opt,
 	if (!token)
 		return o->code;
 	struct client_call call;
-	struct client_result r;
+	struct client_result r = { 0 };
 	int code = client_email_change(&call, &cli->net, token, args[0]) == 0
 			   ? finish(cli, &call, &r, o)
 			   : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
@@ -380,7 +380,7 @@ static int cmd_email_change(struct cli *cli, char **args, const char *email_opt,
 static int citizen_otp(struct cli *cli, const char *type, const char *phone, struct outcome *o)
 {
 	struct client_call call;
-	struct client_result r;
+	struct client_result r = { 0 };
 	int code = client_otp(&call, &cli->net, type, phone) == 0 ? finish(cli, &call, &r, o)
 								  : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
 	if (code == EXIT_DONE && r.has_code)
@@ -408,7 +408,7 @@ static int cmd_otp_verify(struct cli *cli, char **args, const char *email_opt, s
 {
 	(void)email_opt;
 	struct client_call call;
-	struct client_result r;
+	struct client_result r = { 0 };
 	int code = client_otp_verify(&call, &cli->net, args[0], args[1]) == 0 ? finish(cli, &call, &r, o)
 									      : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
 	client_call_free(&call);
@@ -461,6 +461,8 @@ static void command_help(const char *name, FILE *to)
 /* Finds the command and splits its own options (--email, --help) from its arguments. */
 static int run_command(struct cli *cli, int argc, char **argv, struct outcome *o)
 {
+	if (argc < 1)
+		return outcome_set(o, EXIT_USAGE, "Commande manquante.");
 	const char *email = NULL;
 	char *args[ARGS_MAX];
 	int nargs = 0;

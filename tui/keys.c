@@ -21,7 +21,7 @@ struct key keys_map(int rc, wint_t wch)
 	if (rc == KEY_CODE_YES) {
 		switch (wch) {
 		case KEY_DOWN: k.action = ACT_NEXT; break;
-		case KEY_UP: k.action = ACT_PREV; break;
+		case KEY_UP:
 		case KEY_BTAB: k.action = ACT_PREV; break;
 		case KEY_LEFT: k.action = ACT_LEFT; break;
 		case KEY_RIGHT: k.action = ACT_RIGHT; break;

@@ -64,21 +64,23 @@ static void read_config_file(struct settings *s)
 	fclose(f);
 }
 
+/*
+ * "--name value" or "--name=value" for the options that take a value.
+ * Returns 1 and *value when argv[*i] is that option (advancing *i), 0 when it
+ * is not, -1 when its value is missing.
+ */
 static int option_value(int argc, char **argv, int *i, const char *name, const char **value)
 {
 	size_t len = strlen(name);
-	if (strncmp(argv[*i], name, len) != 0)
+	const char *arg = argv[*i];
+	if (strncmp(arg, name, len) != 0 || (arg[len] != '\0' && arg[len] != '='))
 		return 0;
-	if (argv[*i][len] == '=') {
-		*value = argv[*i] + len + 1;
+	if (arg[len] == '=') {
+		*value = arg + len + 1;
 		return 1;
 	}
-	if (argv[*i][len] != '\0')
-		return 0;
-	if (*i + 1 >= argc) {
-		*value = NULL;
-		return 1;
-	}
+	if (*i + 1 >= argc)
+		return -1;
 	*value = argv[++*i];
 	return 1;
 }
@@ -94,8 +96,18 @@ int main(int argc, char **argv)
 
 	struct cli cli = { .in = stdin };
 	int headless = 0, keep_going = 0, first_command = argc;
+	struct {
+		const char *name;
+		char *dst;
+		size_t size;
+	} valued[] = {
+		{ "--server", s.server, sizeof s.server },
+		{ "--cacert", s.cacert, sizeof s.cacert },
+		{ "--token-store", s.token_store, sizeof s.token_store },
+	};
 	for (int i = 1; i < argc; i++) {
 		const char *v = NULL;
+		int rc = 0;
 		if (cli_is_command(argv[i])) {
 			first_command = i;
 			break;
@@ -108,23 +120,25 @@ int main(int argc, char **argv)
 			return EXIT_DONE;
 		} else if (strcmp(argv[i], "--headless") == 0) {
 			headless = 1;
+			continue;
 		} else if (strcmp(argv[i], "--keep-going") == 0) {
 			keep_going = 1;
+			continue;
 		} else if (strcmp(argv[i], "--json") == 0) {
 			cli.json = 1;
+			continue;
 		} else if (strcmp(argv[i], "--password-stdin") == 0) {
 			cli.password_stdin = 1;
-		} else if (option_value(argc, argv, &i, "--server", &v) && v) {
-			set(s.server, sizeof s.server, v);
-		} else if (v == NULL && option_value(argc, argv, &i, "--cacert", &v) && v) {
-			set(s.cacert, sizeof s.cacert, v);
-		} else if (v == NULL && option_value(argc, argv, &i, "--token-store", &v) && v) {
-			set(s.token_store, sizeof s.token_store, v);
-		} else if (v == NULL && option_value(argc, argv, &i, "--timeout", &v) && v) {
+			continue;
+		}
+		for (size_t k = 0; k < sizeof valued / sizeof valued[0] && rc == 0; k++)
+			if ((rc = option_value(argc, argv, &i, valued[k].name, &v)) > 0)
+				snprintf(valued[k].dst, valued[k].size, "%s", v);
+		if (rc == 0 && (rc = option_value(argc, argv, &i, "--timeout", &v)) > 0)
 			s.timeout_s = strtol(v, NULL, 10);
-		} else {
+		if (rc <= 0) {
 			fprintf(stderr, "guichet: %s '%s' (guichet --help)\n",
-				strncmp(argv[i], "-", 1) == 0 ? "unknown or incomplete option" : "unknown command", argv[i]);
+				rc < 0 ? "missing value for" : argv[i][0] == '-' ? "unknown option" : "unknown command", argv[i]);
 			return EXIT_USAGE;
 		}
 	}

@@ -12,7 +12,7 @@
 #include "reply.h"
 #include "store.h"
 
-#define API_BODY_MAX (16 * 1024)
+#define API_BODY_MAX ((size_t)16 * 1024)
 
 struct request {
 	struct app *app;

@@ -14,9 +14,9 @@
 #include "token.h"
 
 #define MAX_TRIES 5
-#define LOCKOUT_MS (15 * 60 * 1000)
+#define LOCKOUT_MS ((int64_t)15 * 60 * 1000)
 #define CODE_DRAWS 16
-#define GUESS_WINDOW_MS (60 * 60 * 1000)
+#define GUESS_WINDOW_MS ((int64_t)60 * 60 * 1000)
 
 static const char MISSING[] = "Champs requis manquants.";
 static const char INTERNAL[] = "Erreur interne.";
@@ -318,7 +318,7 @@ static void set_password(struct call *c, enum admin_purpose purpose, int wrong_s
 void api_admin_signin_init(struct call *c)
 {
 	const char *matricule, *email;
-	if (!need_strings(c, "matricule", &matricule, "email", &email, NULL))
+	if (!need_strings(c, "matricule", &matricule, "email", &email, (const char *)NULL))
 		return;
 	struct admin a;
 	int status = store_admin_by_matricule_email(c->app->store, matricule, email, &a);
@@ -369,7 +369,7 @@ static int check_password(struct call *c, const struct admin *a, const char *pw,
 void api_admin_login(struct call *c)
 {
 	const char *email, *pw;
-	if (!need_strings(c, "email", &email, "password", &pw, NULL))
+	if (!need_strings(c, "email", &email, "password", &pw, (const char *)NULL))
 		return;
 	struct admin a;
 	int status = store_admin_by_email(c->app->store, email, &a);
@@ -431,7 +431,7 @@ void api_admin_me(struct call *c)
 void api_admin_reset_init(struct call *c)
 {
 	const char *email;
-	if (!need_strings(c, "email", &email, NULL))
+	if (!need_strings(c, "email", &email, (const char *)NULL))
 		return;
 	struct admin a;
 	int status = store_admin_by_email(c->app->store, email, &a);
@@ -464,7 +464,7 @@ void api_admin_change_process(struct call *c)
 void api_admin_email_init(struct call *c)
 {
 	const char *email, *pw;
-	if (!need_strings(c, "email", &email, "password", &pw, NULL))
+	if (!need_strings(c, "email", &email, "password", &pw, (const char *)NULL))
 		return;
 	if (!mail_address_ok(email))
 		{ answer(c, 400, "Adresse e-mail invalide."); return; }

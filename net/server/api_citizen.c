@@ -10,7 +10,7 @@
 #include "phone.h"
 
 #define MAX_TRIES 5
-#define GUESS_WINDOW_MS (60 * 60 * 1000)
+#define GUESS_WINDOW_MS ((int64_t)60 * 60 * 1000)
 
 static const char MISSING[] = "Champs requis manquants";
 static const char BAD_TYPE[] = "Type d'opération invalide. Utilisez 'create' ou 'resend'.";

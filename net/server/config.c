@@ -62,13 +62,18 @@ int config_init(struct config *cfg, char *err, size_t errsz)
 	return 0;
 }
 
+static const char *or_none(const char *s)
+{
+	return s ? s : "(none)";
+}
+
 void config_usage(void)
 {
 	printf("Settings (flag, environment variable, default):\n");
 #define CONFIG_USE_NUM(field, flag, env, def, min, max) \
 	printf("  --%-22s %-30s %ld\n", flag " N", env, (long)(def));
 #define CONFIG_USE_STR(field, flag, env, def) \
-	printf("  --%-22s %-30s %s\n", flag " VALUE", env, (def) ? (const char *)(def) : "(none)");
+	printf("  --%-22s %-30s %s\n", flag " VALUE", env, or_none(def));
 	CONFIG_STRINGS(CONFIG_USE_STR)
 	CONFIG_NUMBERS(CONFIG_USE_NUM)
 #undef CONFIG_USE_NUM

@@ -255,7 +255,7 @@ static int split_listen(const char *listen, char *host, size_t hostsz, char *por
 		return -1;
 	memcpy(host, h, hlen);
 	host[hlen] = '\0';
-	strcpy(port, colon + 1);
+	snprintf(port, portsz, "%s", colon + 1);
 	char *end;
 	long p = strtol(port, &end, 10);
 	return (*end || p < 0 || p > 65535) ? -1 : 0;

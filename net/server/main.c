@@ -22,7 +22,7 @@
 
 /* Argon2id uses 64 MiB per hash: two at once keeps memory bounded on a small machine. */
 #define HASH_SLOTS 2
-#define PEM_MAX (64 * 1024)
+#define PEM_MAX ((size_t)64 * 1024)
 
 static void usage(FILE *to)
 {

@@ -22,9 +22,8 @@ static int parse_ip(const char *text, int *family, unsigned char *addr)
 static int parse_one(const char *item, struct cidr *c)
 {
 	char buf[64];
-	if (strlen(item) >= sizeof buf)
+	if (snprintf(buf, sizeof buf, "%s", item) >= (int)sizeof buf)
 		return -1;
-	strcpy(buf, item);
 	char *slash = strchr(buf, '/');
 	if (slash)
 		*slash = '\0';
@@ -46,9 +45,8 @@ int netaddr_parse_list(const char *spec, struct cidr_list *out)
 {
 	char buf[1024];
 	memset(out, 0, sizeof *out);
-	if (!spec || strlen(spec) >= sizeof buf)
+	if (!spec || snprintf(buf, sizeof buf, "%s", spec) >= (int)sizeof buf)
 		return -1;
-	strcpy(buf, spec);
 	for (char *save = NULL, *item = strtok_r(buf, ", ", &save); item; item = strtok_r(NULL, ", ", &save)) {
 		if (out->count == NETADDR_MAX || parse_one(item, &out->items[out->count]) != 0)
 			return -1;

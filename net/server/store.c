@@ -789,7 +789,7 @@ static int admin_id_of_email(struct store *st, const char *email, int64_t *id)
 	sqlite3_stmt *s = stmt(st, S_ADMIN_BY_EMAIL);
 	bind_text(s, 1, email);
 	int status = admin_one(st, s, &a);
-	*id = a.id;
+	*id = status == ST_OK ? a.id : 0;
 	return status;
 }
 

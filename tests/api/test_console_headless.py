@@ -379,5 +379,25 @@ def no_secret_service_falls_back_to_memory_with_a_warning():
     c.cleanup()
 
 
+@test
+def headless_console_has_no_definite_leaks():
+    """Under valgrind; in the SANITIZE=1 build, LeakSanitizer plays that part (valgrind cannot run ASan binaries)."""
+    s = Server()
+    s.add_citizen("0123456789")
+    ready_admin(s)
+    c = Console(s, store="file")
+    sanitized = os.environ.get("SANITIZE") == "1"
+    wrap = [] if sanitized else ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
+                                  "--error-exitcode=99"]
+    script = f"login admin@example.cm --password-stdin\n{PASSWORD}\nwhoami\notp create 0123456789\notp resend 0123456789\n" \
+             "otp verify 0123456789 000000\nlogout\nwhoami\n"
+    p = subprocess.run([*wrap, GUICHET, "--headless", "--keep-going"], input=script.encode(), capture_output=True,
+                       env=c.env, timeout=300)
+    eq(p.returncode, 1, f"the last whoami fails, nothing else: {p.stderr.decode()[-3000:]}")
+    eq([l.split("\t")[0] for l in p.stdout.decode().splitlines()], ["ok"] * 4 + ["FAIL", "ok", "FAIL"])
+    check("definitely lost" not in p.stderr.decode() and "LeakSanitizer" not in p.stderr.decode(), p.stderr.decode()[-3000:])
+    c.cleanup()
+
+
 if __name__ == "__main__":
     main()
