@@ -78,16 +78,24 @@ void mailer_free(struct mailer *m)
 	free(m);
 }
 
-/* RFC 2047 encoded-word for a UTF-8 subject. */
+/* RFC 2047 "Q" encoded-word for a UTF-8 subject: readable in the raw message, and no base64 anywhere. */
 static void encode_subject(const char *subject, char *out, size_t outsz)
 {
-	char b64[512];
-	size_t len = strlen(subject);
-	if (len > 300)
-		len = 300;
-	sodium_bin2base64(b64, sizeof b64, (const unsigned char *)subject, len,
-			  sodium_base64_VARIANT_ORIGINAL);
-	snprintf(out, outsz, "=?UTF-8?B?%s?=", b64);
+	static const char HEX[] = "0123456789ABCDEF";
+	size_t n = (size_t)snprintf(out, outsz, "=?UTF-8?Q?");
+	for (const unsigned char *p = (const unsigned char *)subject; *p && n + 6 < outsz; p++) {
+		if (*p == ' ') {
+			out[n++] = '_';
+		} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			   *p == '.' || *p == ',' || *p == '-' || *p == '\'') {
+			out[n++] = (char)*p;
+		} else {
+			out[n++] = '=';
+			out[n++] = HEX[*p >> 4];
+			out[n++] = HEX[*p & 15];
+		}
+	}
+	snprintf(out + n, outsz - n, "?=");
 }
 
 /* Builds the whole message; returns its length, or -1 if too long. */

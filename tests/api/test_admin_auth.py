@@ -65,6 +65,8 @@ def signin_init_mails_a_code_on_its_own_line():
     eq(msg["Content-Transfer-Encoding"], "8bit")
     check(re.search(rb"\r\n\d{6}\r\n", raw), "the code stands on a line of its own in the raw message")
     check("inscription" in msg.get_content(), "says what the code is for")
+    eq(str(msg["Subject"]), "Votre code guichet")
+    check(b"base64" not in raw.lower(), "never base64")
 
 
 @test
