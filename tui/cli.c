@@ -70,6 +70,14 @@ static int outcome_set(struct outcome *o, int code, const char *fmt, ...)
 	return code;
 }
 
+/* Overwrites a secret in a way the compiler may not drop. */
+static void wipe(char *buf, size_t len)
+{
+	volatile char *p = buf;
+	while (len--)
+		*p++ = '\0';
+}
+
 /* ---- passwords, never from argv ---- */
 
 /* Reads one line without echo from the terminal, or from `in` with --password-stdin. */
@@ -138,309 +146,181 @@ static int finish(struct cli *cli, struct client_call *call, struct client_resul
 	return outcome_set(o, code, "%s", r->message);
 }
 
-static char *stored_token(struct cli *cli, struct outcome *o)
-{
-	char warn[512];
-	char *token = credstore_load(&cli->tokens, warn, sizeof warn);
-	if (warn[0])
-		fprintf(stderr, "guichet: %s\n", warn);
-	if (!token)
-		outcome_set(o, EXIT_REFUSED, "%s", NOT_CONNECTED);
-	return token;
-}
-
-static void describe_admin(const struct client_admin *a, struct outcome *o)
-{
-	snprintf(o->detail, sizeof o->detail,
-		 "Nom       : %s\nPrénom    : %s\nE-mail    : %s\nMatricule : %s\n"
-		 "Téléphone : %s\nVille     : %s\nPays      : %s",
-		 a->nom, a->prenom, a->email, a->matricule, a->telephone, a->ville, a->pays);
-}
-
 /* ---- the commands ---- */
 
-static int cmd_login(struct cli *cli, char **args, const char *email_opt, struct outcome *o)
-{
-	(void)email_opt;
+/* One command's run: what it read, what it sent, what came back. */
+struct run {
+	struct cli *cli;
+	char **args;
+	const char *email; /* --email, where a command takes it */
+	char *token;       /* the stored token, for connected commands */
 	char password[1100];
-	if (read_secret(cli, "Mot de passe : ", password, sizeof password) != 0)
-		return outcome_set(o, EXIT_USAGE, "Mot de passe requis : utilisez --password-stdin ou un terminal.");
 	struct client_call call;
-	struct client_result r = { 0 };
-	int rc = client_login(&call, &cli->net, args[0], password);
-	memset(password, 0, sizeof password);
-	if (rc != 0)
-		return outcome_set(o, EXIT_USAGE, "Requête impossible à préparer (adresse du serveur ?).");
-	int code = finish(cli, &call, &r, o);
-	if (code == EXIT_DONE) {
-		char msg[512];
-		int stored = credstore_save(&cli->tokens, r.token, msg, sizeof msg);
-		if (stored < 0)
-			code = outcome_set(o, EXIT_STORAGE, "%s (%s)", r.message, msg);
-		else if (stored > 0)
-			fprintf(stderr, "guichet: %s\n", msg);
-		if (r.has_admin)
-			snprintf(o->detail, sizeof o->detail, "Connecté : %s %s <%s> (jeton : %s)", r.admin.prenom,
-				 r.admin.nom, r.admin.email, credstore_where(&cli->tokens));
-	}
-	memset(r.token, 0, sizeof r.token);
-	client_call_free(&call);
-	return code;
-}
+	struct client_result r;
+	struct outcome *o;
+};
 
-static int cmd_logout(struct cli *cli, char **args, const char *email_opt, struct outcome *o)
-{
-	(void)args;
-	(void)email_opt;
-	char *token = stored_token(cli, o);
-	if (!token)
-		return o->code;
-	struct client_call call;
-	struct client_result r = { 0 };
-	int code = client_logout(&call, &cli->net, token) == 0 ? finish(cli, &call, &r, o)
-							       : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
-	char msg[512];
-	/* the token goes, whatever the server said: it is revoked, expired or unreachable */
-	if (credstore_clear(&cli->tokens, msg, sizeof msg) != 0)
-		code = outcome_set(o, EXIT_STORAGE, "%s", msg);
-	else if (code == EXIT_UNREACHABLE)
-		outcome_set(o, code, "%s — jeton supprimé localement.", r.message);
-	else if (code == EXIT_REFUSED && r.auth_failed)
-		code = outcome_set(o, EXIT_DONE, "Session déjà fermée côté serveur — jeton supprimé localement.");
-	credstore_free_token(token);
-	client_call_free(&call);
-	return code;
-}
-
-static int cmd_whoami(struct cli *cli, char **args, const char *email_opt, struct outcome *o)
-{
-	(void)args;
-	(void)email_opt;
-	char *token = stored_token(cli, o);
-	if (!token)
-		return o->code;
-	struct client_call call;
-	struct client_result r = { 0 };
-	int code = client_me(&call, &cli->net, token) == 0 ? finish(cli, &call, &r, o)
-							   : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
-	if (code == EXIT_DONE && r.has_admin)
-		describe_admin(&r.admin, o);
-	credstore_free_token(token);
-	client_call_free(&call);
-	return code;
-}
-
-static int cmd_health(struct cli *cli, char **args, const char *email_opt, struct outcome *o)
-{
-	(void)args;
-	(void)email_opt;
-	struct client_call call;
-	struct client_result r = { 0 };
-	int code = client_health(&call, &cli->net) == 0 ? finish(cli, &call, &r, o)
-							: outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
-	if (code == EXIT_DONE)
-		outcome_set(o, code, "Serveur disponible (%s).", cli->net.base_url);
-	client_call_free(&call);
-	return code;
-}
-
-static int cmd_signup_init(struct cli *cli, char **args, const char *email_opt, struct outcome *o)
-{
-	(void)email_opt;
-	struct client_call call;
-	struct client_result r = { 0 };
-	int code = client_signup_init(&call, &cli->net, args[0], args[1]) == 0 ? finish(cli, &call, &r, o)
-									       : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
-	client_call_free(&call);
-	return code;
-}
-
-/* signup finish, password reset: a code and a new password, no token. */
-static int code_and_new_password(struct cli *cli, char **args, const char *email_opt, struct outcome *o,
-				 int (*prepare)(struct client_call *, const struct transport_options *, const char *,
-						const char *, const char *))
-{
-	char password[1100];
-	if (read_new_password(cli, o, password, sizeof password) != 0)
-		return o->code;
-	struct client_call call;
-	struct client_result r = { 0 };
-	int rc = prepare(&call, &cli->net, args[0], password, email_opt);
-	memset(password, 0, sizeof password);
-	int code = rc == 0 ? finish(cli, &call, &r, o) : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
-	client_call_free(&call);
-	return code;
-}
-
-static int cmd_signup_finish(struct cli *cli, char **args, const char *email_opt, struct outcome *o)
-{
-	return code_and_new_password(cli, args, email_opt, o, client_signup_finish);
-}
-
-static int cmd_password_reset(struct cli *cli, char **args, const char *email_opt, struct outcome *o)
-{
-	int code = code_and_new_password(cli, args, email_opt, o, client_password_reset);
-	if (code == EXIT_DONE) {
-		char msg[512];
-		credstore_clear(&cli->tokens, msg, sizeof msg); /* the server revoked it */
-	}
-	return code;
-}
-
-static int cmd_password_forgot(struct cli *cli, char **args, const char *email_opt, struct outcome *o)
-{
-	(void)email_opt;
-	struct client_call call;
-	struct client_result r = { 0 };
-	int code = client_password_forgot(&call, &cli->net, args[0]) == 0 ? finish(cli, &call, &r, o)
-									  : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
-	client_call_free(&call);
-	return code;
-}
-
-static int cmd_password_change_init(struct cli *cli, char **args, const char *email_opt, struct outcome *o)
-{
-	(void)args;
-	(void)email_opt;
-	char *token = stored_token(cli, o);
-	if (!token)
-		return o->code;
-	struct client_call call;
-	struct client_result r = { 0 };
-	int code = client_password_change_init(&call, &cli->net, token) == 0
-			   ? finish(cli, &call, &r, o)
-			   : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
-	credstore_free_token(token);
-	client_call_free(&call);
-	return code;
-}
-
-static int cmd_password_change(struct cli *cli, char **args, const char *email_opt, struct outcome *o)
-{
-	(void)email_opt;
-	char *token = stored_token(cli, o);
-	if (!token)
-		return o->code;
-	char password[1100];
-	if (read_new_password(cli, o, password, sizeof password) != 0) {
-		credstore_free_token(token);
-		return o->code;
-	}
-	struct client_call call;
-	struct client_result r = { 0 };
-	int rc = client_password_change(&call, &cli->net, token, args[0], password);
-	memset(password, 0, sizeof password);
-	int code = rc == 0 ? finish(cli, &call, &r, o) : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
-	if (code == EXIT_DONE) {
-		char msg[512];
-		credstore_clear(&cli->tokens, msg, sizeof msg); /* every token was revoked */
-	}
-	credstore_free_token(token);
-	client_call_free(&call);
-	return code;
-}
-
-static int cmd_email_change_init(struct cli *cli, char **args, const char *email_opt, struct outcome *o)
-{
-	(void)email_opt;
-	char *token = stored_token(cli, o);
-	if (!token)
-		return o->code;
-	char password[1100];
-	if (read_secret(cli, "Mot de passe actuel : ", password, sizeof password) != 0) {
-		credstore_free_token(token);
-		return outcome_set(o, EXIT_USAGE, "Mot de passe requis : utilisez --password-stdin ou un terminal.");
-	}
-	struct client_call call;
-	struct client_result r = { 0 };
-	int rc = client_email_change_init(&call, &cli->net, token, args[0], password);
-	memset(password, 0, sizeof password);
-	int code = rc == 0 ? finish(cli, &call, &r, o) : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
-	credstore_free_token(token);
-	client_call_free(&call);
-	return code;
-}
-
-static int cmd_email_change(struct cli *cli, char **args, const char *email_opt, struct outcome *o)
-{
-	(void)email_opt;
-	char *token = stored_token(cli, o);
-	if (!token)
-		return o->code;
-	struct client_call call;
-	struct client_result r = { 0 };
-	int code = client_email_change(&call, &cli->net, token, args[0]) == 0
-			   ? finish(cli, &call, &r, o)
-			   : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
-	credstore_free_token(token);
-	client_call_free(&call);
-	return code;
-}
-
-static int citizen_otp(struct cli *cli, const char *type, const char *phone, struct outcome *o)
-{
-	struct client_call call;
-	struct client_result r = { 0 };
-	int code = client_otp(&call, &cli->net, type, phone) == 0 ? finish(cli, &call, &r, o)
-								  : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
-	if (code == EXIT_DONE && r.has_code)
-		snprintf(o->detail, sizeof o->detail, "Téléphone : %s\nCode      : %s\nExpire    : %s", r.phone, r.code,
-			 r.expires_at);
-	if (code == EXIT_REFUSED && r.retry_after > 0)
-		snprintf(o->detail, sizeof o->detail, "Réessayer dans %ld s.", r.retry_after);
-	client_call_free(&call);
-	return code;
-}
-
-static int cmd_otp_create(struct cli *cli, char **args, const char *email_opt, struct outcome *o)
-{
-	(void)email_opt;
-	return citizen_otp(cli, "create", args[0], o);
-}
-
-static int cmd_otp_resend(struct cli *cli, char **args, const char *email_opt, struct outcome *o)
-{
-	(void)email_opt;
-	return citizen_otp(cli, "resend", args[0], o);
-}
-
-static int cmd_otp_verify(struct cli *cli, char **args, const char *email_opt, struct outcome *o)
-{
-	(void)email_opt;
-	struct client_call call;
-	struct client_result r = { 0 };
-	int code = client_otp_verify(&call, &cli->net, args[0], args[1]) == 0 ? finish(cli, &call, &r, o)
-									      : outcome_set(o, EXIT_USAGE, "Adresse du serveur invalide.");
-	client_call_free(&call);
-	return code;
-}
+enum ask { ASK_NOTHING, ASK_CURRENT, ASK_NEW };
 
 struct command {
 	const char *name;
 	const char *sub; /* NULL: none */
 	int nargs;
 	const char *args_help;
-	int (*run)(struct cli *, char **, const char *, struct outcome *);
+	int needs_token;
+	enum ask ask;
+	const char *prompt; /* with ASK_CURRENT */
+	int (*prepare)(struct run *run);
+	int (*after)(struct run *run, int code); /* optional: what the answer changes locally */
 };
 
+static int prep_health(struct run *x) { return client_health(&x->call, &x->cli->net); }
+static int prep_login(struct run *x) { return client_login(&x->call, &x->cli->net, x->args[0], x->password); }
+static int prep_logout(struct run *x) { return client_logout(&x->call, &x->cli->net, x->token); }
+static int prep_whoami(struct run *x) { return client_me(&x->call, &x->cli->net, x->token); }
+static int prep_signup_init(struct run *x) { return client_signup_init(&x->call, &x->cli->net, x->args[0], x->args[1]); }
+static int prep_signup_finish(struct run *x)
+{
+	return client_signup_finish(&x->call, &x->cli->net, x->args[0], x->password, x->email);
+}
+static int prep_forgot(struct run *x) { return client_password_forgot(&x->call, &x->cli->net, x->args[0]); }
+static int prep_reset(struct run *x)
+{
+	return client_password_reset(&x->call, &x->cli->net, x->args[0], x->password, x->email);
+}
+static int prep_change_init(struct run *x) { return client_password_change_init(&x->call, &x->cli->net, x->token); }
+static int prep_change(struct run *x)
+{
+	return client_password_change(&x->call, &x->cli->net, x->token, x->args[0], x->password);
+}
+static int prep_email_init(struct run *x)
+{
+	return client_email_change_init(&x->call, &x->cli->net, x->token, x->args[0], x->password);
+}
+static int prep_email(struct run *x) { return client_email_change(&x->call, &x->cli->net, x->token, x->args[0]); }
+static int prep_otp_create(struct run *x) { return client_otp(&x->call, &x->cli->net, "create", x->args[0]); }
+static int prep_otp_resend(struct run *x) { return client_otp(&x->call, &x->cli->net, "resend", x->args[0]); }
+static int prep_otp_verify(struct run *x) { return client_otp_verify(&x->call, &x->cli->net, x->args[0], x->args[1]); }
+
+static int after_login(struct run *x, int code)
+{
+	if (code != EXIT_DONE)
+		return code;
+	char msg[512];
+	int stored = credstore_save(&x->cli->tokens, x->r.token, msg, sizeof msg);
+	if (stored < 0)
+		return outcome_set(x->o, EXIT_STORAGE, "%s (%s)", x->r.message, msg);
+	if (stored > 0)
+		fprintf(stderr, "guichet: %s\n", msg);
+	if (x->r.has_admin)
+		snprintf(x->o->detail, sizeof x->o->detail, "Connecté : %s %s <%s> (jeton : %s)", x->r.admin.prenom,
+			 x->r.admin.nom, x->r.admin.email, credstore_where(&x->cli->tokens));
+	return code;
+}
+
+/* The token goes whatever the server said: revoked, expired or out of reach. */
+static int after_logout(struct run *x, int code)
+{
+	char msg[512];
+	if (credstore_clear(&x->cli->tokens, msg, sizeof msg) != 0)
+		return outcome_set(x->o, EXIT_STORAGE, "%s", msg);
+	if (code == EXIT_UNREACHABLE)
+		outcome_set(x->o, code, "%s — jeton supprimé localement.", x->r.message);
+	else if (code == EXIT_REFUSED && x->r.auth_failed)
+		code = outcome_set(x->o, EXIT_DONE, "Session déjà fermée côté serveur — jeton supprimé localement.");
+	return code;
+}
+
+static int after_whoami(struct run *x, int code)
+{
+	const struct client_admin *a = &x->r.admin;
+	if (code == EXIT_DONE && x->r.has_admin)
+		snprintf(x->o->detail, sizeof x->o->detail,
+			 "Nom       : %s\nPrénom    : %s\nE-mail    : %s\nMatricule : %s\n"
+			 "Téléphone : %s\nVille     : %s\nPays      : %s",
+			 a->nom, a->prenom, a->email, a->matricule, a->telephone, a->ville, a->pays);
+	return code;
+}
+
+static int after_health(struct run *x, int code)
+{
+	if (code == EXIT_DONE)
+		outcome_set(x->o, code, "Serveur disponible (%s).", x->cli->net.base_url);
+	return code;
+}
+
+/* A password change or reset revoked every token on the server: forget ours. */
+static int after_password_set(struct run *x, int code)
+{
+	char msg[512];
+	if (code == EXIT_DONE)
+		credstore_clear(&x->cli->tokens, msg, sizeof msg);
+	return code;
+}
+
+static int after_otp(struct run *x, int code)
+{
+	if (code == EXIT_DONE && x->r.has_code)
+		snprintf(x->o->detail, sizeof x->o->detail, "Téléphone : %s\nCode      : %s\nExpire    : %s", x->r.phone,
+			 x->r.code, x->r.expires_at);
+	if (code == EXIT_REFUSED && x->r.retry_after > 0)
+		snprintf(x->o->detail, sizeof x->o->detail, "Réessayer dans %ld s.", x->r.retry_after);
+	return code;
+}
+
 static const struct command COMMANDS[] = {
-	{ "login", NULL, 1, "EMAIL", cmd_login },
-	{ "logout", NULL, 0, "", cmd_logout },
-	{ "whoami", NULL, 0, "", cmd_whoami },
-	{ "health", NULL, 0, "", cmd_health },
-	{ "signup", "init", 2, "MATRICULE EMAIL", cmd_signup_init },
-	{ "signup", "finish", 1, "CODE [--email E]", cmd_signup_finish },
-	{ "password", "forgot", 1, "EMAIL", cmd_password_forgot },
-	{ "password", "reset", 1, "CODE [--email E]", cmd_password_reset },
-	{ "password", "change-init", 0, "", cmd_password_change_init },
-	{ "password", "change", 1, "CODE", cmd_password_change },
-	{ "email", "change-init", 1, "NEW_EMAIL", cmd_email_change_init },
-	{ "email", "change", 1, "CODE", cmd_email_change },
-	{ "otp", "create", 1, "PHONE", cmd_otp_create },
-	{ "otp", "resend", 1, "PHONE", cmd_otp_resend },
-	{ "otp", "verify", 2, "PHONE CODE", cmd_otp_verify },
+	{ "login", NULL, 1, "EMAIL", .ask = ASK_CURRENT, .prompt = "Mot de passe : ", .prepare = prep_login,
+	  .after = after_login },
+	{ "logout", NULL, 0, "", .needs_token = 1, .prepare = prep_logout, .after = after_logout },
+	{ "whoami", NULL, 0, "", .needs_token = 1, .prepare = prep_whoami, .after = after_whoami },
+	{ "health", NULL, 0, "", .prepare = prep_health, .after = after_health },
+	{ "signup", "init", 2, "MATRICULE EMAIL", .prepare = prep_signup_init },
+	{ "signup", "finish", 1, "CODE [--email E]", .ask = ASK_NEW, .prepare = prep_signup_finish },
+	{ "password", "forgot", 1, "EMAIL", .prepare = prep_forgot },
+	{ "password", "reset", 1, "CODE [--email E]", .ask = ASK_NEW, .prepare = prep_reset,
+	  .after = after_password_set },
+	{ "password", "change-init", 0, "", .needs_token = 1, .prepare = prep_change_init },
+	{ "password", "change", 1, "CODE", .needs_token = 1, .ask = ASK_NEW, .prepare = prep_change,
+	  .after = after_password_set },
+	{ "email", "change-init", 1, "NEW_EMAIL", .needs_token = 1, .ask = ASK_CURRENT,
+	  .prompt = "Mot de passe actuel : ", .prepare = prep_email_init },
+	{ "email", "change", 1, "CODE", .needs_token = 1, .prepare = prep_email },
+	{ "otp", "create", 1, "PHONE", .prepare = prep_otp_create, .after = after_otp },
+	{ "otp", "resend", 1, "PHONE", .prepare = prep_otp_resend, .after = after_otp },
+	{ "otp", "verify", 2, "PHONE CODE", .prepare = prep_otp_verify },
 };
 #define COMMAND_COUNT (sizeof COMMANDS / sizeof COMMANDS[0])
+
+/* Token, password, request, answer, local effects: every command goes this way. */
+static int execute(const struct command *c, struct run *x)
+{
+	int code = EXIT_DONE;
+	char warn[512];
+	if (c->needs_token) {
+		x->token = credstore_load(&x->cli->tokens, warn, sizeof warn);
+		if (warn[0])
+			fprintf(stderr, "guichet: %s\n", warn);
+		if (!x->token)
+			return outcome_set(x->o, EXIT_REFUSED, "%s", NOT_CONNECTED);
+	}
+	if (c->ask == ASK_CURRENT && read_secret(x->cli, c->prompt, x->password, sizeof x->password) != 0)
+		code = outcome_set(x->o, EXIT_USAGE, "Mot de passe requis : utilisez --password-stdin ou un terminal.");
+	else if (c->ask == ASK_NEW)
+		code = read_new_password(x->cli, x->o, x->password, sizeof x->password);
+	if (code == EXIT_DONE) {
+		int prepared = c->prepare(x);
+		wipe(x->password, sizeof x->password);
+		code = prepared == 0 ? finish(x->cli, &x->call, &x->r, x->o)
+				     : outcome_set(x->o, EXIT_USAGE, "Requête impossible à préparer (adresse du serveur ?).");
+		if (c->after)
+			code = c->after(x, code);
+	}
+	wipe(x->password, sizeof x->password);
+	wipe(x->r.token, sizeof x->r.token);
+	credstore_free_token(x->token);
+	client_call_free(&x->call);
+	return code;
+}
 
 int cli_is_command(const char *name)
 {
@@ -494,7 +374,8 @@ static int run_command(struct cli *cli, int argc, char **argv, struct outcome *o
 			return outcome_set(o, EXIT_USAGE, "Nombre d'arguments incorrect pour « %s%s%s ».", c->name,
 					   c->sub ? " " : "", c->sub ? c->sub : "");
 		}
-		return c->run(cli, args + skip, email, o);
+		struct run run = { .cli = cli, .args = args + skip, .email = email, .o = o };
+		return execute(c, &run);
 	}
 	command_help(argv[0], stderr);
 	return outcome_set(o, EXIT_USAGE, "Commande inconnue : %s%s%s", argv[0], nargs ? " " : "", nargs ? args[0] : "");

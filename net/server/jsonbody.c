@@ -89,6 +89,12 @@ enum body_result jsonbody_parse(const char *buf, size_t len, cJSON **out)
 	return BODY_OK;
 }
 
+int jsonbody_present(const cJSON *obj, const char *name)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+	return item && !cJSON_IsNull(item) && !(cJSON_IsString(item) && item->valuestring && !item->valuestring[0]);
+}
+
 enum field_result jsonbody_string(const cJSON *obj, const char *name, const char **out)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);

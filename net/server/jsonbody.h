@@ -26,6 +26,9 @@ enum field_result {
 	FIELD_WRONG_TYPE, /* present but not of the expected type or form */
 };
 
+/* 1 when the member is there: not absent, null or "". */
+int jsonbody_present(const cJSON *obj, const char *name);
+
 /* A non-empty string member; *out points into obj. */
 enum field_result jsonbody_string(const cJSON *obj, const char *name, const char **out);
 
