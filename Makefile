@@ -5,7 +5,7 @@ VERSION := 0.1.0
 # Debian packages the build and the tests need; `make deps` installs the missing ones.
 DEBS := pkg-config gcc make libncurses-dev libcurl4-openssl-dev libcjson-dev \
 	libsecret-1-dev libmicrohttpd-dev libsqlite3-dev libsodium-dev zlib1g-dev \
-	check libsubunit-dev libsecret-tools gnome-keyring dbus dbus-x11 libglib2.0-bin \
+	check libsubunit-dev libsecret-tools gnome-keyring dbus dbus-daemon dbus-x11 libglib2.0-bin \
 	tmux python3 python3-aiosmtpd ca-certificates openssl e2fsprogs valgrind
 
 ifeq ($(SANITIZE),1)
@@ -45,7 +45,7 @@ else
 Q := @
 endif
 
-.PHONY: all check deps test-bins clean demo fuzz fuzz-deps lint
+.PHONY: all check deps test-bins clean demo fuzz fuzz-deps lint install
 all: $(BUILD)/guichetd $(BUILD)/guichet
 
 $(BUILD)/obj/net/server/%.o: net/server/%.c
@@ -145,6 +145,11 @@ check: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash assets/demo.sh
+
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/guichet $(BUILD)/guichetd $(DESTDIR)$(PREFIX)/bin/
 
 # ---- static checks: make lint ----
 LINT_DEBS := cppcheck clang-tidy
