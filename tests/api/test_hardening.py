@@ -220,7 +220,7 @@ def rss_kib(pid):
 @test
 def load_64_clients_for_20_seconds_no_5xx_memory_flat():
     # under ASan, freed memory waits in a quarantine (256 MiB by default): keep it small so RSS tells the truth
-    s = Server("--rate-limit", "0", "--login-max-failures", "0",
+    s = Server("--rate-limit", "0", "--login-max-failures", "0", "--otp-guess-budget", "0",
                env={"ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=4"})
     phones = [f"06{i:08d}" for i in range(200)]
     csv = os.path.join(s.tmp, "c.csv")
@@ -234,26 +234,32 @@ def load_64_clients_for_20_seconds_no_5xx_memory_flat():
     stop = time.time() + 20
     rss = {}
 
+    auth = {"Authorization": f"Bearer {token}"}
+    # every route, in forms that do not end the shared session (no logout of it, no password change)
+    mix = [
+        lambda rnd, phone: ("GET", "/health", None, {}),
+        lambda rnd, phone: ("POST", "/otp", {"type": rnd.choice(["create", "resend"]), "phoneNumber": phone}, {}),
+        lambda rnd, phone: ("POST", "/otp/verify", {"phoneNumber": phone, "otp": "%06d" % rnd.randrange(10**6)}, {}),
+        lambda rnd, phone: ("GET", "/api/admin/me", None, auth),
+        lambda rnd, phone: ("POST", "/otp", b"{oops", {}),
+        lambda rnd, phone: ("POST", "/api/admin/login", {"email": "admin@example.cm", "password": "wrong-password"}, {}),
+        lambda rnd, phone: ("GET", "/nope", None, {}),
+        lambda rnd, phone: ("POST", "/api/admin/signin-init", {"matricule": "x", "email": "admin@example.cm"}, {}),
+        lambda rnd, phone: ("PATCH", "/api/admin/signin-process", {"otp": "%06d" % rnd.randrange(10**6), "password": PASSWORD}, {}),
+        lambda rnd, phone: ("DELETE", "/api/admin/logout", None, {"Authorization": "Bearer 999|nope"}),
+        lambda rnd, phone: ("POST", "/api/admin/password-reset-while-dissconnected-init", {"email": "nobody@example.cm"}, {}),
+        lambda rnd, phone: ("PATCH", "/api/admin/password-reset-while-dissconnected-process", {"otp": "123456", "password": PASSWORD}, {}),
+        lambda rnd, phone: ("POST", "/api/admin/password-reset-while-connected-init", None, auth),
+        lambda rnd, phone: ("PATCH", "/api/admin/password-reset-while-connected-process", {"otp": "%06d" % rnd.randrange(10**6), "password": "short"}, auth),
+        lambda rnd, phone: ("POST", "/api/admin/email-reset-init", {"email": "taken@example.cm"}, auth),
+        lambda rnd, phone: ("PATCH", "/api/admin/email-reset-process", {"otp": "%06d" % rnd.randrange(10**6)}, auth),
+    ]
+
     def client(n):
         rnd = random.Random(n)
         conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
         while time.time() < stop:
-            kind = rnd.randrange(8)
-            phone = rnd.choice(phones)
-            if kind == 0:
-                req = ("GET", "/health", None, {})
-            elif kind in (1, 2):
-                req = ("POST", "/otp", {"type": rnd.choice(["create", "resend"]), "phoneNumber": phone}, {})
-            elif kind == 3:
-                req = ("POST", "/otp/verify", {"phoneNumber": phone, "otp": "%06d" % rnd.randrange(10**6)}, {})
-            elif kind == 4:
-                req = ("GET", "/api/admin/me", None, {"Authorization": f"Bearer {token}"})
-            elif kind == 5:
-                req = ("POST", "/otp", b"{oops", {})  # malformed
-            elif kind == 6:
-                req = ("POST", "/api/admin/login", {"email": "admin@example.cm", "password": "wrong-password"}, {})
-            else:
-                req = ("GET", "/nope", None, {})
+            req = rnd.choice(mix)(rnd, rnd.choice(phones))
             method, path, body, headers = req
             raw = json.dumps(body).encode() if isinstance(body, dict) else body
             try:
