@@ -170,6 +170,17 @@ int ui_session_lost(struct ui *ui, const struct client_result *r)
 
 /* ---- drawing ---- */
 
+/* A horizontal rule: a real "─" in a UTF-8 locale (so screen dumps read as text), else the ACS line. */
+static void draw_rule(int y)
+{
+	if (MB_CUR_MAX > 1) {
+		for (int x = 0; x < COLS; x++)
+			mvaddwstr(y, x, L"─");
+	} else {
+		mvhline(y, 0, ACS_HLINE, COLS);
+	}
+}
+
 /* The help overlay lists every action that has a help text in keys.h. */
 static void draw_help(struct ui *ui)
 {
@@ -218,6 +229,40 @@ static void draw_status(struct ui *ui)
 		draw_text(LINES - 3, 1, COLS - 2, s->ops->hint, (int)colors_attr(C_HINT));
 }
 
+/*
+ * GUICHET_SCREEN_DUMP=FILE: after each redraw, the screen's text goes to FILE
+ * (as tig's :save-display), so tests can compare whole screens exactly.
+ */
+static void dump_screen(void)
+{
+	const char *path = getenv("GUICHET_SCREEN_DUMP");
+	if (!path || !*path)
+		return;
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	wchar_t line[1024];
+	char out[4096];
+	int cy, cx;
+	getyx(stdscr, cy, cx);
+	for (int y = 0; y < LINES; y++) {
+		int n = mvinnwstr(y, 0, line, COLS < 1023 ? COLS : 1023);
+		line[n > 0 ? n : 0] = 0;
+		size_t len = wcstombs(out, line, sizeof out - 1);
+		if (len == (size_t)-1)
+			len = 0;
+		while (len && out[len - 1] == ' ')
+			len--;
+		out[len] = '\0';
+		fprintf(f, "%s\n", out);
+	}
+	move(cy, cx);
+	if (fclose(f) == 0)
+		rename(tmp, path);
+}
+
 static void draw(struct ui *ui)
 {
 	erase();
@@ -235,7 +280,7 @@ static void draw(struct ui *ui)
 		char title[200];
 		snprintf(title, sizeof title, "guichet — %s", s->ops->title);
 		draw_text(0, 2, COLS - 4, title, (int)colors_attr(C_TITLE));
-		mvhline(1, 0, ACS_HLINE, COLS);
+		draw_rule(1);
 	}
 	draw_status(ui);
 	if (s)
@@ -243,6 +288,7 @@ static void draw(struct ui *ui)
 	if (ui->help_open)
 		draw_help(ui);
 	refresh();
+	dump_screen();
 }
 
 /* ---- input ---- */

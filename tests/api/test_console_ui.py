@@ -383,5 +383,39 @@ def no_color_means_no_colour_codes():
         t.close()
 
 
+SCREENS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "screens")
+
+
+def dumped(path, server_url, timeout=10):
+    """The screen dump (GUICHET_SCREEN_DUMP) once it stops changing, with the server's URL made stable."""
+    deadline, last = time.time() + timeout, None
+    while time.time() < deadline:
+        if os.path.exists(path):
+            text = open(path, encoding="utf-8").read()
+            if text == last:
+                return text.replace(server_url, "SERVER")
+            last = text
+        time.sleep(0.2)
+    raise AssertionError(f"no stable screen dump at {path}")
+
+
+@test
+def exact_screens_from_the_dump_mode():
+    s = Server()
+    ready_admin(s)
+    d = tempfile.mkdtemp(prefix="guichet-dump-")
+    dump = os.path.join(d, "screen.txt")
+    t = Terminal(s.url, env={"GUICHET_SCREEN_DUMP": dump}, cols=80, rows=24)
+    try:
+        t.wait_for("guichet — Connexion")
+        eq(dumped(dump, s.url), open(os.path.join(SCREENS, "connexion-80x24.txt"), encoding="utf-8").read(), "Connexion")
+        login(t)
+        t.wait_for("guichet — Menu")
+        eq(dumped(dump, s.url), open(os.path.join(SCREENS, "menu-80x24.txt"), encoding="utf-8").read(), "Menu")
+    finally:
+        t.close()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
     main()
