@@ -217,18 +217,19 @@ static int find_otp(struct call *c, enum admin_purpose purpose, int wrong_status
 	}
 	/*
 	 * Wrong guesses are budgeted across regenerated codes: per admin when the
-	 * request says who (a token, or the e-mail), else per client address.
+	 * request says who (a token, or the e-mail of a real admin), else per
+	 * client address, so that made-up addresses cannot mint fresh budgets.
 	 */
-	char budget_key[400], lowered[330];
+	char budget_key[96];
 	int64_t now = clock_now_ms();
 	long wait = 0;
 	int budget = (int)c->app->cfg->otp_guess_budget;
+	struct admin named;
 	if (c->admin)
 		snprintf(budget_key, sizeof budget_key, "admin:%lld", (long long)c->admin->id);
-	else if (email) {
-		lower_ascii(email, lowered, sizeof lowered);
-		snprintf(budget_key, sizeof budget_key, "email:%s", lowered);
-	} else
+	else if (email && store_admin_by_email(c->app->store, email, &named) == ST_OK)
+		snprintf(budget_key, sizeof budget_key, "admin:%lld", (long long)named.id);
+	else
 		snprintf(budget_key, sizeof budget_key, "ip:%s", c->rq->client_ip);
 	if (store_guess_check(c->app->store, budget_key, now, GUESS_WINDOW_MS, budget, &wait) == ST_COOLDOWN) {
 		sodium_memzero(code, sizeof code);

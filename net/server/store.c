@@ -139,6 +139,7 @@ static const char *const MIGRATIONS[] = {
 	_(AUDIT_LIST, "SELECT at, email, event, outcome, ip FROM audit WHERE at >= ?1" \
 		" AND (?2 IS NULL OR email = ?2 COLLATE NOCASE) ORDER BY id") \
 	_(GUESS_GET, "SELECT window_start, count FROM guesses WHERE key = ?1") \
+	_(GUESS_PRUNE, "DELETE FROM guesses WHERE window_start + ?2 <= ?1") \
 	_(GUESS_MISS, "INSERT INTO guesses(key, window_start, count) VALUES (?1, ?2, 1)" \
 		" ON CONFLICT(key) DO UPDATE SET" \
 		" count = CASE WHEN window_start + ?3 <= ?2 THEN 1 ELSE count + 1 END," \
@@ -171,6 +172,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT];
 	pthread_mutex_t lock;
+	unsigned misses; /* guesses counted, to prune stale budgets now and then */
 };
 
 const char *store_purpose_name(enum admin_purpose p)
@@ -1066,6 +1068,13 @@ int store_guess_miss(struct store *st, const char *key, int64_t now, int64_t win
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int64(s, 3, window_ms);
 	int rc = run(st, s, "count guess");
+	/* budgets whose window has passed mean nothing: drop them every so often */
+	if (rc == 0 && ++st->misses % 1024 == 0) {
+		s = stmt(st, S_GUESS_PRUNE);
+		sqlite3_bind_int64(s, 1, now);
+		sqlite3_bind_int64(s, 2, window_ms);
+		rc = run(st, s, "prune guesses");
+	}
 	pthread_mutex_unlock(&st->lock);
 	return rc == 0 ? ST_OK : ST_ERROR;
 }
