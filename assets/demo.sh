@@ -37,8 +37,9 @@ cat <<INFO
 
 INFO
 if [ -t 0 ] && [ -t 1 ]; then
-	read -r -p "Entrée pour ouvrir la console… " _
-	./build/guichet --server "$url" --token-store none || true
+	read -r -t 15 -p "Entrée pour ouvrir la console (elle s'ouvre d'elle-même dans 15 s)… " _ || echo
+	GUICHET_NOTICE="Démo : e-mail demo@guichet.local, matricule $matricule (F2 : inscription)" \
+		./build/guichet --server "$url" --token-store none || true
 else
 	echo "(pas de terminal : console non ouverte)"
 fi

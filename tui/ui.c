@@ -409,6 +409,9 @@ int ui_main(struct cli *cli)
 	nodelay(stdscr, TRUE);
 	colors_init();
 	ui_push(&ui, SCREEN_CONNEXION, NULL);
+	const char *notice = getenv("GUICHET_NOTICE"); /* a first message, as make demo gives */
+	if (notice && *notice)
+		ui_say(&ui, C_HINT, "%s", notice);
 	resume_session(&ui);
 	loop(&ui);
 	cancel_request(&ui);

@@ -383,6 +383,68 @@ def no_color_means_no_colour_codes():
         t.close()
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@test
+def make_demo_as_a_new_user_meets_it():
+    d = tempfile.mkdtemp(prefix="guichet-demo-test-")
+    sock = os.path.join(d, "tmux.sock")
+
+    def tmux(*args):
+        return subprocess.run(["tmux", "-S", sock, *args], capture_output=True, timeout=20)
+
+    def screen():
+        return tmux("capture-pane", "-p", "-J", "-t", "demo").stdout.decode()
+
+    def wait_for(text, timeout=120):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if text in screen():
+                return screen()
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} not on screen:\n{screen()}")
+
+    tmux("new-session", "-d", "-s", "demo", "-x", "130", "-y", "40", "-e", "TERM=tmux-256color", "-e", "LANG=C.UTF-8",
+         "-c", ROOT, "make demo; echo DEMO_EXIT=$?; sleep 120")
+    try:
+        shown = wait_for("Entrée pour ouvrir la console")
+        matricule = re.search(r"matricule ([0-9a-f-]{36})", shown).group(1)
+        outbox = re.search(r"arrivent dans (\S+/outbox)", shown).group(1)
+        check("demo@guichet.local" in shown and "0123456789" in shown and "9876543210" in shown, shown)
+        tmux("send-keys", "-t", "demo", "Enter")
+        wait_for("guichet — Connexion")
+        tmux("send-keys", "-t", "demo", "F2")
+        wait_for("guichet — Inscription")
+        tmux("send-keys", "-t", "demo", "-l", matricule)
+        tmux("send-keys", "-t", "demo", "Tab")
+        tmux("send-keys", "-t", "demo", "-l", "demo@guichet.local")
+        tmux("send-keys", "-t", "demo", "Enter")
+        wait_for("guichet — Code OTP")
+        [mail] = os.listdir(outbox)
+        code = re.search(r"^(\d{6})\r?$", open(os.path.join(outbox, mail), encoding="utf-8").read(), re.M).group(1)
+        for keys in [["-l", code], ["-l", PASSWORD], ["Tab"], ["-l", PASSWORD], ["Enter"]]:
+            tmux("send-keys", "-t", "demo", *keys)
+        wait_for("Mot de passe et email mis à jour.")
+        tmux("send-keys", "-t", "demo", "-l", PASSWORD)
+        tmux("send-keys", "-t", "demo", "Enter")
+        wait_for("guichet — Menu")
+        tmux("send-keys", "-t", "demo", "2")
+        wait_for("guichet — OTP citoyen")
+        tmux("send-keys", "-t", "demo", "-l", "0123456789")
+        tmux("send-keys", "-t", "demo", "Enter")
+        wait_for("OTP créé avec succès")
+        tmux("send-keys", "-t", "demo", "C-q")
+        shown = wait_for("DEMO_EXIT=0")
+        check("Backend arrêté" in shown, shown)
+        left = subprocess.run(["pgrep", "-f", outbox.rsplit("/", 1)[0]], capture_output=True)
+        eq(left.returncode, 1, "the demo backend is stopped")
+        check(not os.path.exists(outbox), "the throw-away data is gone")
+    finally:
+        tmux("kill-server")
+        shutil.rmtree(d, ignore_errors=True)
+
+
 SCREENS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "screens")
 
 
