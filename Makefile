@@ -144,7 +144,7 @@ check: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@bash assets/demo.sh
+	@BUILD=$(BUILD) bash assets/demo.sh
 
 PREFIX ?= /usr/local
 install: all

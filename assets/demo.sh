@@ -3,6 +3,7 @@
 # then the console on it; quitting the console stops the backend.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bin=${BUILD:-build}
 dir=$(mktemp -d -t guichet-demo.XXXXXX)
 pid=
 cleanup() {
@@ -12,10 +13,10 @@ cleanup() {
 }
 trap cleanup EXIT
 db="$dir/guichet.db"
-./build/guichetd citizen import assets/demo-citizens.csv --db "$db" >/dev/null
-matricule=$(./build/guichetd admin add --db "$db" --email demo@guichet.local --nom Demo --prenom Admin \
+"$bin/guichetd" citizen import assets/demo-citizens.csv --db "$db" >/dev/null
+matricule=$("$bin/guichetd" admin add --db "$db" --email demo@guichet.local --nom Demo --prenom Admin \
 	--telephone 677342134 --pays Cameroun --ville Yaoundé)
-./build/guichetd serve --listen 127.0.0.1:0 --db "$db" --mail "outbox:$dir/outbox" \
+"$bin/guichetd" serve --listen 127.0.0.1:0 --db "$db" --mail "outbox:$dir/outbox" \
 	>"$dir/listen" 2>"$dir/guichetd.log" &
 pid=$!
 for _ in $(seq 100); do grep -q listening "$dir/listen" 2>/dev/null && break; sleep 0.05; done
@@ -39,7 +40,7 @@ INFO
 if [ -t 0 ] && [ -t 1 ]; then
 	read -r -t 15 -p "Entrée pour ouvrir la console (elle s'ouvre d'elle-même dans 15 s)… " _ || echo
 	GUICHET_NOTICE="Démo : e-mail demo@guichet.local, matricule $matricule (F2 : inscription)" \
-		./build/guichet --server "$url" --token-store none || true
+		"$bin/guichet" --server "$url" --token-store none || true
 else
 	echo "(pas de terminal : console non ouverte)"
 fi
