@@ -260,6 +260,34 @@ def logout_returns_to_connexion():
 
 
 @test
+def field_editing_with_accents_and_password_toggle():
+    s = Server()
+    t = Terminal(s.url)
+    try:
+        t.wait_for("guichet — Connexion")
+        t.type("éa")
+        t.keys("Left", "BSpace")  # the é goes, as one character
+        t.keys("Home")
+        t.type("b")
+        t.keys("End")
+        t.type("ç")
+        shown = t.wait_for("Adresse e-mail      baç")
+        t.keys("Home", "DC")  # Delete under the cursor
+        t.wait_for(re.compile(r"Adresse e-mail      aç\s"))
+        t.keys("Tab")
+        t.type("mot-de-passé")
+        shown = t.wait_for("************")
+        check("mot-de-passé" not in shown, "masked")
+        t.keys("F4")
+        t.wait_for("mot-de-passé")
+        t.keys("F4")
+        shown = t.wait_for("(F4 voir)")
+        check("mot-de-passé" not in shown, "masked again")
+    finally:
+        t.close()
+
+
+@test
 def resize_and_too_small_notice():
     s = Server()
     t = Terminal(s.url)
