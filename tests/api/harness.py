@@ -148,6 +148,13 @@ class Server:
             args += [f"--{k}", v]
         return self.cli(*args, check_rc=0).stdout.decode().strip()
 
+    def ready_admin(self, email="admin@example.cm", password="s3cret-Passw0rd", **extra):
+        """An admin whose signup is finished (code read from the outbox); returns the matricule."""
+        m = self.add_admin(email=email, **extra)
+        self.post("/api/admin/signin-init", {"matricule": m, "email": email})
+        self.patch("/api/admin/signin-process", {"otp": self.last_code(email), "password": password})
+        return m
+
     def mails(self):
         """Every mail written to the outbox, oldest first, parsed."""
         out = []

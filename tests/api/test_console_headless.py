@@ -43,10 +43,7 @@ class Console:
 
 
 def ready_admin(s, email="admin@example.cm"):
-    m = s.add_admin(email=email, ville="Douala", pays="Cameroun", telephone="677000000")
-    s.post("/api/admin/signin-init", {"matricule": m, "email": email})
-    s.patch("/api/admin/signin-process", {"otp": s.last_code(email), "password": PASSWORD})
-    return m
+    return s.ready_admin(email, PASSWORD, ville="Douala", pays="Cameroun", telephone="677000000")
 
 
 def rc(p, want, what=""):

@@ -58,10 +58,7 @@ class Terminal:
 
 
 def ready_admin(s, email="admin@example.cm"):
-    m = s.add_admin(email=email, ville="Yaoundé", pays="Cameroun", telephone="677342134")
-    s.post("/api/admin/signin-init", {"matricule": m, "email": email})
-    s.patch("/api/admin/signin-process", {"otp": s.last_code(email), "password": PASSWORD})
-    return m
+    return s.ready_admin(email, PASSWORD, ville="Yaoundé", pays="Cameroun", telephone="677342134")
 
 
 def login(t, email="admin@example.cm", password=PASSWORD):

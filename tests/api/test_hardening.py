@@ -18,10 +18,7 @@ GUICHET = os.path.join(os.path.dirname(GUICHETD), "guichet")
 
 
 def ready_admin(s, email="admin@example.cm"):
-    m = s.add_admin(email=email)
-    s.post("/api/admin/signin-init", {"matricule": m, "email": email})
-    s.patch("/api/admin/signin-process", {"otp": s.last_code(email), "password": PASSWORD})
-    return m
+    return s.ready_admin(email, PASSWORD)
 
 
 def wrong(code):
