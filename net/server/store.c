@@ -223,6 +223,17 @@ static int run(struct store *st, sqlite3_stmt *s, const char *what)
 	return 0;
 }
 
+/* Steps a write that may hit a unique index: ST_OK, ST_CONFLICT or ST_ERROR (reported). */
+static int insert_status(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+	int ext = sqlite3_extended_errcode(st->db);
+	if (rc != SQLITE_DONE && ext != SQLITE_CONSTRAINT_UNIQUE)
+		report(st, what);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? ST_OK : ext == SQLITE_CONSTRAINT_UNIQUE ? ST_CONFLICT : ST_ERROR;
+}
+
 /* SQLITE_ROW, SQLITE_DONE, or -1 on error. */
 static int step(struct store *st, sqlite3_stmt *s, const char *what)
 {
@@ -257,6 +268,18 @@ static int rollback_with(struct store *st, int status)
 {
 	run(st, stmt(st, S_ROLLBACK), "rollback");
 	return status;
+}
+
+/* Which outcomes of a transaction are written: only success, or every answer (a counted miss is one). */
+enum keep { KEEP_OK, KEEP_ANSWERS };
+
+/* Ends the transaction begun for `status`: commits what is kept, rolls back the rest. */
+static int end(struct store *st, int status, enum keep keep)
+{
+	int kept = keep == KEEP_OK ? status == ST_OK : status != ST_ERROR;
+	if (!kept)
+		return rollback_with(st, status);
+	return commit(st) == 0 ? status : ST_ERROR;
 }
 
 /* ---- opening ---- */
@@ -391,15 +414,7 @@ int store_user_add(struct store *st, const char *phone, const char *type,
 	bind_text(s, 3, nom);
 	bind_text(s, 4, prenom);
 	sqlite3_bind_int64(s, 5, now);
-	int rc = sqlite3_step(s);
-	int ext = sqlite3_extended_errcode(st->db);
-	sqlite3_reset(s);
-	int status = ST_OK;
-	if (rc != SQLITE_DONE) {
-		status = ext == SQLITE_CONSTRAINT_UNIQUE ? ST_CONFLICT : ST_ERROR;
-		if (status == ST_ERROR)
-			report(st, "add user");
-	}
+	int status = insert_status(st, s, "add user");
 	pthread_mutex_unlock(&st->lock);
 	return status;
 }
@@ -480,14 +495,7 @@ static int citizen_otp_issue(struct store *st, const char *phone, int create, st
 int store_citizen_otp_issue(struct store *st, const char *phone, int create, struct otp_request *rq)
 {
 	pthread_mutex_lock(&st->lock);
-	int status = ST_ERROR;
-	if (begin(st) == 0) {
-		status = citizen_otp_issue(st, phone, create, rq);
-		if (status == ST_OK)
-			status = commit(st) == 0 ? ST_OK : ST_ERROR;
-		else
-			rollback_with(st, 0);
-	}
+	int status = begin(st) == 0 ? end(st, citizen_otp_issue(st, phone, create, rq), KEEP_OK) : ST_ERROR;
 	pthread_mutex_unlock(&st->lock);
 	return status;
 }
@@ -522,15 +530,9 @@ int store_citizen_otp_verify(struct store *st, const char *phone, const unsigned
 			     int64_t now, int max_tries)
 {
 	pthread_mutex_lock(&st->lock);
-	int status = ST_ERROR;
-	if (begin(st) == 0) {
-		status = citizen_otp_verify(st, phone, hash, now, max_tries);
-		/* a miss is recorded too: commit everything but errors */
-		if (status != ST_ERROR && commit(st) != 0)
-			status = ST_ERROR;
-		else if (status == ST_ERROR)
-			rollback_with(st, 0);
-	}
+	/* a miss is recorded too: every answer is kept */
+	int status = begin(st) == 0 ? end(st, citizen_otp_verify(st, phone, hash, now, max_tries), KEEP_ANSWERS)
+				    : ST_ERROR;
 	pthread_mutex_unlock(&st->lock);
 	return status;
 }
@@ -575,17 +577,9 @@ int store_admin_add(struct store *st, const struct admin *a, int64_t now, int64_
 	bind_text(s, 6, or_null(a->pays));
 	bind_text(s, 7, or_null(a->ville));
 	sqlite3_bind_int64(s, 8, now);
-	int rc = sqlite3_step(s);
-	int ext = sqlite3_extended_errcode(st->db);
-	sqlite3_reset(s);
-	int status = ST_OK;
-	if (rc != SQLITE_DONE) {
-		status = ext == SQLITE_CONSTRAINT_UNIQUE ? ST_CONFLICT : ST_ERROR;
-		if (status == ST_ERROR)
-			report(st, "add admin");
-	} else if (id) {
+	int status = insert_status(st, s, "add admin");
+	if (status == ST_OK && id)
 		*id = sqlite3_last_insert_rowid(st->db);
-	}
 	pthread_mutex_unlock(&st->lock);
 	return status;
 }
@@ -613,26 +607,25 @@ static int revoke_all(struct store *st, int64_t admin_id, int64_t now)
 	return run(st, s, "revoke tokens");
 }
 
+static int admin_delete(struct store *st, const char *email, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_ADMIN_DELETE);
+	bind_text(s, 1, email);
+	sqlite3_bind_int64(s, 2, now);
+	int rc = step(st, s, "delete admin");
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (rc < 0)
+		return ST_ERROR;
+	if (rc == SQLITE_DONE)
+		return ST_NOT_FOUND;
+	return revoke_all(st, id, now) == 0 ? ST_OK : ST_ERROR;
+}
+
 int store_admin_delete(struct store *st, const char *email, int64_t now)
 {
 	pthread_mutex_lock(&st->lock);
-	int status = ST_ERROR;
-	if (begin(st) == 0) {
-		sqlite3_stmt *s = stmt(st, S_ADMIN_DELETE);
-		bind_text(s, 1, email);
-		sqlite3_bind_int64(s, 2, now);
-		int rc = step(st, s, "delete admin");
-		int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-		sqlite3_reset(s);
-		if (rc < 0)
-			status = rollback_with(st, ST_ERROR);
-		else if (rc == SQLITE_DONE)
-			status = rollback_with(st, ST_NOT_FOUND);
-		else if (revoke_all(st, id, now) != 0)
-			status = rollback_with(st, ST_ERROR);
-		else
-			status = commit(st) == 0 ? ST_OK : ST_ERROR;
-	}
+	int status = begin(st) == 0 ? end(st, admin_delete(st, email, now), KEEP_OK) : ST_ERROR;
 	pthread_mutex_unlock(&st->lock);
 	return status;
 }
@@ -752,35 +745,30 @@ int store_admin_otp_issue(struct store *st, int64_t admin_id, enum admin_purpose
 			  int64_t *otp_id, int64_t *prev_sent)
 {
 	pthread_mutex_lock(&st->lock);
-	int status = ST_ERROR;
-	if (begin(st) == 0) {
-		status = admin_otp_issue(st, admin_id, purpose, new_email, rq, otp_id, prev_sent);
-		if (status == ST_OK)
-			status = commit(st) == 0 ? ST_OK : ST_ERROR;
-		else
-			rollback_with(st, 0);
-	}
+	int status = begin(st) == 0
+			     ? end(st, admin_otp_issue(st, admin_id, purpose, new_email, rq, otp_id, prev_sent), KEEP_OK)
+			     : ST_ERROR;
 	pthread_mutex_unlock(&st->lock);
 	return status;
+}
+
+static int admin_otp_cancel(struct store *st, int64_t otp_id, const char *address, int64_t prev_sent)
+{
+	sqlite3_stmt *s = stmt(st, S_ADMIN_OTP_DEL);
+	sqlite3_bind_int64(s, 1, otp_id);
+	if (run(st, s, "cancel otp") != 0)
+		return ST_ERROR;
+	if (prev_sent >= 0)
+		return cooldown_mark(st, address, prev_sent) == 0 ? ST_OK : ST_ERROR;
+	s = stmt(st, S_SEND_DEL);
+	bind_text(s, 1, address);
+	return run(st, s, "clear cooldown") == 0 ? ST_OK : ST_ERROR;
 }
 
 int store_admin_otp_cancel(struct store *st, int64_t otp_id, const char *address, int64_t prev_sent)
 {
 	pthread_mutex_lock(&st->lock);
-	int status = ST_ERROR;
-	if (begin(st) == 0) {
-		sqlite3_stmt *s = stmt(st, S_ADMIN_OTP_DEL);
-		sqlite3_bind_int64(s, 1, otp_id);
-		int rc = run(st, s, "cancel otp");
-		if (rc == 0 && prev_sent >= 0) {
-			rc = cooldown_mark(st, address, prev_sent);
-		} else if (rc == 0) {
-			s = stmt(st, S_SEND_DEL);
-			bind_text(s, 1, address);
-			rc = run(st, s, "clear cooldown");
-		}
-		status = rc == 0 && commit(st) == 0 ? ST_OK : rollback_with(st, ST_ERROR);
-	}
+	int status = begin(st) == 0 ? end(st, admin_otp_cancel(st, otp_id, address, prev_sent), KEEP_OK) : ST_ERROR;
 	pthread_mutex_unlock(&st->lock);
 	return status;
 }
@@ -849,14 +837,11 @@ int store_admin_otp_find(struct store *st, enum admin_purpose purpose, const uns
 			 int64_t *otp_id, int64_t *found_admin)
 {
 	pthread_mutex_lock(&st->lock);
-	int status = ST_ERROR;
-	if (begin(st) == 0) {
-		status = admin_otp_find(st, purpose, hash, admin_id, email, now, max_tries, otp_id, found_admin);
-		if (status != ST_ERROR && commit(st) != 0)
-			status = ST_ERROR;
-		else if (status == ST_ERROR)
-			rollback_with(st, 0);
-	}
+	/* a miss is counted: every answer is kept */
+	int status = begin(st) == 0
+			     ? end(st, admin_otp_find(st, purpose, hash, admin_id, email, now, max_tries, otp_id, found_admin),
+				   KEEP_ANSWERS)
+			     : ST_ERROR;
 	pthread_mutex_unlock(&st->lock);
 	return status;
 }
@@ -877,58 +862,50 @@ static int otp_consume(struct store *st, int64_t otp_id, int64_t admin_id, int64
 	return rc < 0 ? ST_ERROR : rc == SQLITE_ROW ? ST_OK : ST_WRONG;
 }
 
+static int admin_password_set(struct store *st, int64_t otp_id, int64_t admin_id,
+			      const char *hash, int verify_email, int revoke_tokens, int64_t now)
+{
+	int status = otp_consume(st, otp_id, admin_id, now, NULL, 0);
+	if (status != ST_OK)
+		return status;
+	sqlite3_stmt *s = stmt(st, S_ADMIN_SET_PASSWORD);
+	sqlite3_bind_int64(s, 1, admin_id);
+	bind_text(s, 2, hash);
+	sqlite3_bind_int(s, 3, verify_email);
+	sqlite3_bind_int64(s, 4, now);
+	if (run(st, s, "set password") != 0 || (revoke_tokens && revoke_all(st, admin_id, now) != 0))
+		return ST_ERROR;
+	return ST_OK;
+}
+
 int store_admin_password_set(struct store *st, int64_t otp_id, int64_t admin_id,
 			     const char *hash, int verify_email, int revoke_tokens, int64_t now)
 {
 	pthread_mutex_lock(&st->lock);
-	int status = ST_ERROR;
-	if (begin(st) == 0) {
-		status = otp_consume(st, otp_id, admin_id, now, NULL, 0);
-		if (status == ST_OK) {
-			sqlite3_stmt *s = stmt(st, S_ADMIN_SET_PASSWORD);
-			sqlite3_bind_int64(s, 1, admin_id);
-			bind_text(s, 2, hash);
-			sqlite3_bind_int(s, 3, verify_email);
-			sqlite3_bind_int64(s, 4, now);
-			if (run(st, s, "set password") != 0 ||
-			    (revoke_tokens && revoke_all(st, admin_id, now) != 0))
-				status = ST_ERROR;
-		}
-		if (status == ST_OK)
-			status = commit(st) == 0 ? ST_OK : ST_ERROR;
-		else
-			rollback_with(st, 0);
-	}
+	int status = begin(st) == 0
+			     ? end(st, admin_password_set(st, otp_id, admin_id, hash, verify_email, revoke_tokens, now), KEEP_OK)
+			     : ST_ERROR;
 	pthread_mutex_unlock(&st->lock);
 	return status;
+}
+
+static int admin_email_set(struct store *st, int64_t otp_id, int64_t admin_id, int64_t now, char *new_email)
+{
+	int status = otp_consume(st, otp_id, admin_id, now, new_email, 320);
+	if (status != ST_OK)
+		return status;
+	sqlite3_stmt *s = stmt(st, S_ADMIN_SET_EMAIL);
+	sqlite3_bind_int64(s, 1, admin_id);
+	bind_text(s, 2, new_email);
+	sqlite3_bind_int64(s, 3, now);
+	return insert_status(st, s, "set email");
 }
 
 int store_admin_email_set(struct store *st, int64_t otp_id, int64_t admin_id, int64_t now,
 			  char *new_email)
 {
 	pthread_mutex_lock(&st->lock);
-	int status = ST_ERROR;
-	if (begin(st) == 0) {
-		status = otp_consume(st, otp_id, admin_id, now, new_email, 320);
-		if (status == ST_OK) {
-			sqlite3_stmt *s = stmt(st, S_ADMIN_SET_EMAIL);
-			sqlite3_bind_int64(s, 1, admin_id);
-			bind_text(s, 2, new_email);
-			sqlite3_bind_int64(s, 3, now);
-			int rc = sqlite3_step(s);
-			int ext = sqlite3_extended_errcode(st->db);
-			sqlite3_reset(s);
-			if (rc != SQLITE_DONE) {
-				status = ext == SQLITE_CONSTRAINT_UNIQUE ? ST_CONFLICT : ST_ERROR;
-				if (status == ST_ERROR)
-					report(st, "set email");
-			}
-		}
-		if (status == ST_OK)
-			status = commit(st) == 0 ? ST_OK : ST_ERROR;
-		else
-			rollback_with(st, 0);
-	}
+	int status = begin(st) == 0 ? end(st, admin_email_set(st, otp_id, admin_id, now, new_email), KEEP_OK) : ST_ERROR;
 	pthread_mutex_unlock(&st->lock);
 	return status;
 }
