@@ -59,15 +59,8 @@ static enum handled action(struct ui *ui, struct screen *s, const struct key *k)
 	char email[400], password[1100];
 	field_text(&c->form.fields[EMAIL], email, sizeof email);
 	field_text(&c->form.fields[PASSWORD], password, sizeof password);
-	if (!email[0] || !password[0]) {
-		ui_say(ui, C_ERROR, "Saisissez la nouvelle adresse et votre mot de passe actuel.");
-		c->form.focus = email[0] ? PASSWORD : EMAIL;
-	} else if (!strchr(email, '@')) {
-		ui_say(ui, C_ERROR, "Adresse e-mail invalide : il manque « @ ».");
-		c->form.focus = EMAIL;
-	} else {
+	if (screens_form_ready(ui, &c->form, "Saisissez la nouvelle adresse et votre mot de passe actuel.", EMAIL))
 		ui_send_prepared(ui, client_email_change_init(&ui->call, &ui->cli->net, ui->token, email, password), init_done);
-	}
 	memset(password, 0, sizeof password);
 	return HANDLED;
 }

@@ -54,15 +54,8 @@ static void submit(struct ui *ui, struct connexion *c)
 	char email[400], password[1100];
 	field_text(&c->form.fields[EMAIL], email, sizeof email);
 	field_text(&c->form.fields[PASSWORD], password, sizeof password);
-	if (!email[0] || !password[0]) {
-		ui_say(ui, C_ERROR, "Saisissez l'adresse e-mail et le mot de passe.");
-		c->form.focus = email[0] ? PASSWORD : EMAIL;
-	} else if (!strchr(email, '@')) {
-		ui_say(ui, C_ERROR, "Adresse e-mail invalide : il manque « @ ».");
-		c->form.focus = EMAIL;
-	} else {
+	if (screens_form_ready(ui, &c->form, "Saisissez l'adresse e-mail et le mot de passe.", EMAIL))
 		ui_send_prepared(ui, client_login(&ui->call, &ui->cli->net, email, password), login_done);
-	}
 	memset(password, 0, sizeof password);
 }
 

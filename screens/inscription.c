@@ -55,15 +55,8 @@ static enum handled action(struct ui *ui, struct screen *s, const struct key *k)
 	char matricule[80], email[400];
 	field_text(&c->form.fields[MATRICULE], matricule, sizeof matricule);
 	field_text(&c->form.fields[EMAIL], email, sizeof email);
-	if (!matricule[0] || !email[0]) {
-		ui_say(ui, C_ERROR, "Saisissez le matricule et l'adresse e-mail.");
-		c->form.focus = matricule[0] ? EMAIL : MATRICULE;
-	} else if (!strchr(email, '@')) {
-		ui_say(ui, C_ERROR, "Adresse e-mail invalide : il manque « @ ».");
-		c->form.focus = EMAIL;
-	} else {
+	if (screens_form_ready(ui, &c->form, "Saisissez le matricule et l'adresse e-mail.", EMAIL))
 		ui_send_prepared(ui, client_signup_init(&ui->call, &ui->cli->net, matricule, email), init_done);
-	}
 	return HANDLED;
 }
 

@@ -50,11 +50,7 @@ static enum handled action(struct ui *ui, struct screen *s, const struct key *k)
 		return HANDLED;
 	char email[400];
 	field_text(&c->form.fields[0], email, sizeof email);
-	if (!email[0])
-		ui_say(ui, C_ERROR, "Saisissez votre adresse e-mail.");
-	else if (!strchr(email, '@'))
-		ui_say(ui, C_ERROR, "Adresse e-mail invalide : il manque « @ ».");
-	else
+	if (screens_form_ready(ui, &c->form, "Saisissez votre adresse e-mail.", 0))
 		ui_send_prepared(ui, client_password_forgot(&ui->call, &ui->cli->net, email), forgot_done);
 	return HANDLED;
 }

@@ -1,6 +1,9 @@
 #include "screens.h"
 
+#include <string.h>
+
 #include "../tui/ui.h"
+#include "../tui/widgets.h"
 
 static const struct screen_ops *const TABLE[SCREEN_COUNT] = {
 #define SCREEN_ENTRY(id, name) [SCREEN_##id] = &name##_screen,
@@ -11,4 +14,21 @@ static const struct screen_ops *const TABLE[SCREEN_COUNT] = {
 const struct screen_ops *screens_ops(enum screen_id id)
 {
 	return TABLE[id];
+}
+
+int screens_form_ready(struct ui *ui, struct form *form, const char *empty_message, int email_field)
+{
+	for (int i = 0; i < form->count; i++) {
+		if (field_empty(&form->fields[i])) {
+			ui_say(ui, C_ERROR, "%s", empty_message);
+			form->focus = i;
+			return 0;
+		}
+	}
+	if (email_field >= 0 && !wcschr(form->fields[email_field].text, L'@')) {
+		ui_say(ui, C_ERROR, "Adresse e-mail invalide : il manque « @ ».");
+		form->focus = email_field;
+		return 0;
+	}
+	return 1;
 }

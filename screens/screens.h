@@ -27,6 +27,15 @@ SCREEN_INFO(SCREEN_DECL)
 
 const struct screen_ops *screens_ops(enum screen_id id);
 
+struct ui;
+struct form;
+/*
+ * The client-side checks before a form is sent: every field filled (else
+ * `empty_message`), and the field `email_field` (-1: none) holding an '@'.
+ * Returns 1 when it may be sent; else says why, focuses the field, returns 0.
+ */
+int screens_form_ready(struct ui *ui, struct form *form, const char *empty_message, int email_field);
+
 /* What the Code OTP screen is opened for. */
 enum code_purpose { CODE_SIGNUP, CODE_RESET, CODE_CHANGE, CODE_EMAIL };
 

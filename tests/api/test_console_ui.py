@@ -69,6 +69,11 @@ def login(t, email="admin@example.cm", password=PASSWORD):
     t.keys("Enter")
 
 
+def login_to_menu(t):
+    login(t)
+    return t.wait_for("guichet — Menu")
+
+
 @test
 def login_wrong_then_right_password():
     s = Server()
@@ -147,8 +152,7 @@ def citizen_otp_create_resend_verify():
     ready_admin(s)
     t = Terminal(s.url)
     try:
-        login(t)
-        t.wait_for("guichet — Menu")
+        login_to_menu(t)
         t.keys("2")
         t.wait_for("guichet — OTP citoyen")
         t.type("01 23 45 67 89")
@@ -176,8 +180,7 @@ def profile_shows_the_admin():
     m = ready_admin(s)
     t = Terminal(s.url)
     try:
-        login(t)
-        t.wait_for("guichet — Menu")
+        login_to_menu(t)
         t.keys("Down", "Up", "Enter")  # arrows and Enter choose too
         shown = t.wait_for(m)
         for text in ["guichet — Profil", "Nom", "Prénom", "E-mail", "Matricule", "Téléphone", "677342134", "Ville",
@@ -195,8 +198,7 @@ def password_change_then_login_again():
     ready_admin(s)
     t = Terminal(s.url)
     try:
-        login(t)
-        t.wait_for("guichet — Menu")
+        login_to_menu(t)
         t.keys("3")
         t.wait_for("guichet — Changer le mot de passe")
         t.keys("Enter")
@@ -221,8 +223,7 @@ def email_change():
     ready_admin(s)
     t = Terminal(s.url)
     try:
-        login(t)
-        t.wait_for("guichet — Menu")
+        login_to_menu(t)
         t.keys("4")
         t.wait_for("guichet — Changer l'adresse e-mail")
         t.type("moved@example.cm")
@@ -247,8 +248,7 @@ def logout_returns_to_connexion():
     ready_admin(s)
     t = Terminal(s.url)
     try:
-        login(t)
-        t.wait_for("guichet — Menu")
+        login_to_menu(t)
         t.keys("5")
         shown = t.wait_for("Déconnexion réussie.")
         check("guichet — Connexion" in shown and "non connecté" in shown, shown)
@@ -496,8 +496,7 @@ def exact_screens_from_the_dump_mode():
     try:
         t.wait_for("guichet — Connexion")
         eq(dumped(dump, s.url), open(os.path.join(SCREENS, "connexion-80x24.txt"), encoding="utf-8").read(), "Connexion")
-        login(t)
-        t.wait_for("guichet — Menu")
+        login_to_menu(t)
         eq(dumped(dump, s.url), open(os.path.join(SCREENS, "menu-80x24.txt"), encoding="utf-8").read(), "Menu")
     finally:
         t.close()
