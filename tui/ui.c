@@ -233,9 +233,8 @@ static void draw_status(struct ui *ui)
  * GUICHET_SCREEN_DUMP=FILE: after each redraw, the screen's text goes to FILE
  * (as tig's :save-display), so tests can compare whole screens exactly.
  */
-static void dump_screen(void)
+static void dump_screen(const char *path)
 {
-	const char *path = getenv("GUICHET_SCREEN_DUMP");
 	if (!path || !*path)
 		return;
 	char tmp[4096];
@@ -288,7 +287,7 @@ static void draw(struct ui *ui)
 	if (ui->help_open)
 		draw_help(ui);
 	refresh();
-	dump_screen();
+	dump_screen(ui->dump_path);
 }
 
 /* ---- input ---- */
@@ -391,6 +390,7 @@ int ui_main(struct cli *cli)
 		.cli = cli,
 		.otp_digits = (int)env_number("GUICHET_OTP_DIGITS", 6, 4, 10),
 		.admin_otp_ttl = env_number("GUICHET_ADMIN_OTP_TTL", 600, 1, 86400),
+		.dump_path = getenv("GUICHET_SCREEN_DUMP"),
 	};
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "guichet: the terminal UI needs a terminal; use a subcommand for scripts (guichet --help)\n");

@@ -62,6 +62,7 @@ struct ui {
 	int quit;
 	int otp_digits;     /* GUICHET_OTP_DIGITS, default 6 */
 	long admin_otp_ttl; /* GUICHET_ADMIN_OTP_TTL, default 600 s */
+	const char *dump_path; /* GUICHET_SCREEN_DUMP, read once at start */
 };
 
 int ui_main(struct cli *cli);
