@@ -17,12 +17,13 @@ struct route {
 	int auth;     /* needs a bearer token */
 	int slow;     /* hashes a password or sends mail */
 	int raw_body; /* takes no JSON body (/health) */
+	int unlimited; /* not counted against the per-address request budget */
 };
 
 #define ADMIN "/api/admin/"
 
 static const struct route ROUTES[] = {
-	{ .method = "GET", .path = "/health", .handler = api_health, .env = ENV_CITIZEN, .raw_body = 1 },
+	{ .method = "GET", .path = "/health", .handler = api_health, .env = ENV_CITIZEN, .raw_body = 1, .unlimited = 1 },
 	{ .method = "POST", .path = "/otp", .handler = api_citizen_otp, .env = ENV_CITIZEN },
 	{ .method = "POST", .path = "/otp/verify", .handler = api_citizen_verify, .env = ENV_CITIZEN },
 	{ .method = "POST", .path = ADMIN "signin-init", .handler = api_admin_signin_init, .env = ENV_ADMIN, .slow = 1 },
@@ -80,6 +81,11 @@ static enum envelope envelope_of_path(const char *path)
 	return strncmp(path, "/api/", 5) == 0 ? ENV_ADMIN : ENV_CITIZEN;
 }
 
+void api_error(const char *path, int status, const char *message, struct reply *out)
+{
+	reply_json(out, envelope_of_path(path), status, message, NULL);
+}
+
 /* 0 and the admin when the Authorization header names a live token, else -1. */
 static int authenticate(const struct request *rq, struct admin *admin, int64_t *token_id)
 {
@@ -92,29 +98,12 @@ static int authenticate(const struct request *rq, struct admin *admin, int64_t *
 	return status == ST_OK ? 0 : status == ST_ERROR ? -2 : -1;
 }
 
-/* Per-client request budget (--rate-limit); /health is never limited. 1 when refused. */
-static int limited(const struct request *rq, enum envelope env, struct reply *out)
-{
-	struct ratelimit *rl = rq->app->limiter;
-	if (!rl || ratelimit_limit(rl) <= 0)
-		return 0;
-	long wait = ratelimit_take(rl, rq->client_ip, clock_now_ms(), &out->rate_remaining);
-	out->rate_limit = ratelimit_limit(rl);
-	if (!wait)
-		return 0;
-	char msg[96];
-	snprintf(msg, sizeof msg, "Trop de requêtes. Réessayez dans %ld secondes.", wait);
-	out->retry_after = wait;
-	reply_json(out, env, 429, msg, NULL);
-	return 1;
-}
-
 void api_handle(const struct request *rq, struct reply *out)
 {
 	int path_known;
 	const struct route *r = route_find(rq->method, rq->path, &path_known);
 	enum envelope env = r ? r->env : envelope_of_path(rq->path);
-	if (strcmp(rq->path, "/health") != 0 && limited(rq, env, out))
+	if (!(r && r->unlimited) && !abuse_request(rq->app->abuse, rq->client_key, env, out))
 		return;
 	if (!r && path_known) {
 		allow_header(rq->path, out->allow, sizeof out->allow);

@@ -22,7 +22,8 @@ struct request {
 	size_t body_len;
 	int body_too_large;
 	const char *authorization; /* NULL when absent */
-	const char *client_ip;
+	const char *client_ip;  /* for the audit trail */
+	const char *client_key; /* what per-address limits count by (netaddr_key) */
 };
 
 /* What a handler gets: the parsed body and, on authenticated routes, who asks. */
@@ -37,6 +38,9 @@ struct call {
 
 /* Answers one request; out must start zeroed and is released by the caller. */
 void api_handle(const struct request *rq, struct reply *out);
+
+/* An answer that the HTTP layer decides on (framing, shutdown), in the envelope of path's route. */
+void api_error(const char *path, int status, const char *message, struct reply *out);
 
 /* 1 when the route may take long (password hashing, mail): run it off the event loop. */
 int api_is_slow(const char *method, const char *path);

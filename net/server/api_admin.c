@@ -14,9 +14,9 @@
 #include "token.h"
 
 #define MAX_TRIES 5
-#define LOCKOUT_MS ((int64_t)15 * 60 * 1000)
 #define CODE_DRAWS 16
-#define GUESS_WINDOW_MS ((int64_t)60 * 60 * 1000)
+/* An e-mail from a client that names no admin is kept this long at most in the audit trail. */
+#define CLIENT_TEXT_MAX 64
 
 static const char MISSING[] = "Champs requis manquants.";
 static const char INTERNAL[] = "Erreur interne.";
@@ -28,22 +28,40 @@ static void answer(struct call *c, int status, const char *message)
 	reply_json(c->out, ENV_ADMIN, status, message, NULL);
 }
 
-/* A 429 of one of our limits: Retry-After, and the limit that was reached. */
-static void answer_wait(struct call *c, long seconds, long limit, const char *format)
+static void lower_ascii(const char *in, char *out, size_t outsz)
 {
-	char msg[160];
-	snprintf(msg, sizeof msg, format, seconds);
-	c->out->retry_after = seconds;
-	c->out->rate_limit = limit;
-	c->out->rate_remaining = 0;
-	answer(c, 429, msg);
+	size_t i = 0;
+	for (; in[i] && i + 1 < outsz; i++)
+		out[i] = (char)tolower((unsigned char)in[i]);
+	out[i] = '\0';
+}
+
+/*
+ * What the audit trail keeps of an e-mail a client typed: a well-formed
+ * address, lower-cased; anything else bounded to CLIENT_TEXT_MAX bytes of
+ * printable ASCII, so no client fills the disk or writes to an operator's
+ * terminal through it.
+ */
+static void client_email(const char *in, char *out, size_t outsz)
+{
+	if (mail_address_ok(in) && strlen(in) < outsz) {
+		lower_ascii(in, out, outsz);
+		return;
+	}
+	size_t n = 0, limit = outsz < CLIENT_TEXT_MAX + 4 ? outsz - 4 : CLIENT_TEXT_MAX;
+	for (; in[n] && n < limit; n++)
+		out[n] = (in[n] > ' ' && in[n] < 0x7f) ? in[n] : '?';
+	snprintf(out + n, outsz - n, "%s", in[n] ? "..." : "");
 }
 
 /* One line of the audit trail: who, what, how it ended, from where. Never a secret. */
 static void audit(struct call *c, const struct admin *a, const char *email, const char *event, const char *outcome)
 {
-	store_audit_add(c->app->store, a ? a->id : 0, a ? a->email : email, event, outcome, c->rq->client_ip,
-			clock_now_ms());
+	char typed[320];
+	if (!a && email)
+		client_email(email, typed, sizeof typed);
+	store_audit_add(c->app->store, a ? a->id : 0, a ? a->email : email ? typed : NULL, event, outcome,
+			c->rq->client_ip, clock_now_ms());
 }
 
 static void audit_purpose(struct call *c, const struct admin *a, const char *email, enum admin_purpose p,
@@ -52,6 +70,14 @@ static void audit_purpose(struct call *c, const struct admin *a, const char *ema
 	char event[64];
 	snprintf(event, sizeof event, "%s.%s", store_purpose_name(p), what);
 	audit(c, a, email, event, outcome);
+}
+
+/* The budget of wrong passwords of one admin. */
+static void login_lock(struct call *c, const struct admin *a, struct limit_use *lock)
+{
+	char subject[24];
+	snprintf(subject, sizeof subject, "%lld", (long long)a->id);
+	abuse_use(c->app->abuse, LIMIT_LOGIN, subject, lock);
 }
 
 /*
@@ -114,13 +140,6 @@ cJSON *api_admin_json(const struct admin *a)
 	return o;
 }
 
-static void lower_ascii(const char *in, char *out, size_t outsz)
-{
-	size_t i = 0;
-	for (; in[i] && i + 1 < outsz; i++)
-		out[i] = (char)tolower((unsigned char)in[i]);
-	out[i] = '\0';
-}
 
 static const char *const PURPOSE_TEXT[] = {
 	[PURPOSE_SIGNUP] = "finaliser votre inscription",
@@ -147,27 +166,28 @@ static int send_otp(struct call *c, const struct admin *a, enum admin_purpose pu
 	const struct config *cfg = c->app->cfg;
 	char code[OTP_DIGITS_MAX + 1], context[64], address[320];
 	unsigned char hash[OTP_HASH_BYTES];
-	int64_t otp_id = 0, prev = -1, now = clock_now_ms();
+	int64_t otp_id = 0, now = clock_now_ms();
 	int status = ST_CONFLICT;
+	struct limit_use cooldown;
+	lower_ascii(to, address, sizeof address);
+	abuse_use(c->app->abuse, LIMIT_SEND, address, &cooldown);
 	struct otp_request rq = {
-		.address = address,
 		.hash = hash,
 		.now = now,
 		.expires_at = now + cfg->admin_otp_ttl * 1000,
-		.cooldown_ms = cfg->otp_cooldown * 1000,
+		.cooldown = &cooldown,
 	};
-	lower_ascii(to, address, sizeof address);
 	snprintf(context, sizeof context, "admin:%s", store_purpose_name(purpose));
 	/* codes live at once for one purpose must differ: the code alone finds its admin */
 	for (int draw = 0; draw < CODE_DRAWS && status == ST_CONFLICT; draw++) {
 		otp_generate((int)cfg->otp_digits, code);
 		otp_hash(c->app->key, context, code, hash);
 		status = store_admin_otp_issue(c->app->store, a->id, purpose,
-					       purpose == PURPOSE_EMAIL_CHANGE ? to : NULL, &rq, &otp_id, &prev);
+					       purpose == PURPOSE_EMAIL_CHANGE ? to : NULL, &rq, &otp_id);
 	}
-	if (status == ST_COOLDOWN) {
+	if (status == ST_LIMITED) {
 		audit_purpose(c, a, NULL, purpose, "code", "cooldown");
-		answer_wait(c, rq.retry_after_s, 1, "Veuillez patienter %ld secondes avant de demander un nouveau code.");
+		abuse_refuse(&cooldown, ENV_ADMIN, c->out);
 		return 0;
 	}
 	if (status != ST_OK) {
@@ -187,7 +207,7 @@ static int send_otp(struct call *c, const struct admin *a, enum admin_purpose pu
 	sodium_memzero(code, sizeof code);
 	if (!sent) {
 		fprintf(stderr, "guichetd: otp mail not sent: %s\n", err);
-		store_admin_otp_cancel(c->app->store, otp_id, address, prev);
+		store_admin_otp_cancel(c->app->store, otp_id, &cooldown);
 		audit_purpose(c, a, NULL, purpose, "code", "mail_failed");
 		answer(c, 500, INTERNAL);
 		return 0;
@@ -198,13 +218,19 @@ static int send_otp(struct call *c, const struct admin *a, enum admin_purpose pu
 
 /*
  * Reads the otp field and finds its live OTP of `purpose`. Returns 1 with
- * *otp_id and the admin, or answers `wrong_status wrong_message` and returns 0.
- * An optional "email" narrows the lookup where no token says who asks.
+ * *otp_id and the admin, or answers `wrong_status wrong_message` (or a 429)
+ * and returns 0.
+ *
+ * Wrong guesses are budgeted across regenerated codes. A request that says
+ * who it is for (a token, or the optional "email") is checked against that
+ * admin's code only and counts against that admin's budget: someone else's
+ * guessing never slows it. A code-only guess could match anyone's code, so
+ * those share one server-wide budget per purpose, whatever their address.
  */
 static int find_otp(struct call *c, enum admin_purpose purpose, int wrong_status, const char *wrong_message,
 		    int64_t *otp_id, struct admin *who)
 {
-	char code[OTP_DIGITS_MAX + 1], context[64];
+	char code[OTP_DIGITS_MAX + 1], context[64], subject[32];
 	unsigned char hash[OTP_HASH_BYTES];
 	const char *email = NULL;
 	if (!c->admin && jsonbody_string(c->body, "email", &email) == FIELD_WRONG_TYPE) {
@@ -215,43 +241,42 @@ static int find_otp(struct call *c, enum admin_purpose purpose, int wrong_status
 		answer(c, wrong_status, wrong_message);
 		return 0;
 	}
-	/*
-	 * Wrong guesses are budgeted across regenerated codes: per admin when the
-	 * request says who (a token, or the e-mail of a real admin), else per
-	 * client address, so that made-up addresses cannot mint fresh budgets.
-	 */
-	char budget_key[96];
-	int64_t now = clock_now_ms();
-	long wait = 0;
-	int budget = (int)c->app->cfg->otp_guess_budget;
-	struct admin named;
-	if (c->admin)
-		snprintf(budget_key, sizeof budget_key, "admin:%lld", (long long)c->admin->id);
-	else if (email && store_admin_by_email(c->app->store, email, &named) == ST_OK)
-		snprintf(budget_key, sizeof budget_key, "admin:%lld", (long long)named.id);
-	else
-		snprintf(budget_key, sizeof budget_key, "ip:%s", c->rq->client_ip);
-	if (store_guess_check(c->app->store, budget_key, now, GUESS_WINDOW_MS, budget, &wait) == ST_COOLDOWN) {
-		sodium_memzero(code, sizeof code);
-		audit_purpose(c, c->admin, email, purpose, "otp", "guess_budget_spent");
-		answer_wait(c, wait, budget, "Trop de codes erronés. Réessayez dans %ld secondes.");
-		return 0;
+	int64_t admin_id = c->admin ? c->admin->id : 0;
+	int status = ST_OK;
+	if (!c->admin && email) {
+		struct admin named;
+		status = store_admin_by_email(c->app->store, email, &named);
+		if (status == ST_OK)
+			admin_id = named.id;
+	}
+	struct limit_use budget;
+	if (admin_id) {
+		snprintf(subject, sizeof subject, "admin:%lld", (long long)admin_id);
+		abuse_use(c->app->abuse, LIMIT_GUESS, subject, &budget);
+	} else {
+		abuse_use(c->app->abuse, LIMIT_CODE_ONLY, store_purpose_name(purpose), &budget);
 	}
 	snprintf(context, sizeof context, "admin:%s", store_purpose_name(purpose));
 	otp_hash(c->app->key, context, code, hash);
 	sodium_memzero(code, sizeof code);
-	int64_t admin_id = 0;
-	int status = store_admin_otp_find(c->app->store, purpose, hash, c->admin ? c->admin->id : 0,
-					  email, now, MAX_TRIES, otp_id, &admin_id);
+	int64_t found = 0;
+	/* an e-mail of no admin names no code: nothing to compare, nothing to count */
 	if (status == ST_OK)
-		status = store_admin_by_id(c->app->store, admin_id, who);
+		status = store_admin_otp_find(c->app->store, purpose, hash, admin_id, clock_now_ms(), MAX_TRIES,
+					      &budget, otp_id, &found);
+	if (status == ST_OK)
+		status = store_admin_by_id(c->app->store, found, who);
 	if (status == ST_OK)
 		return 1;
 	if (status == ST_ERROR) {
 		answer(c, 500, INTERNAL);
 		return 0;
 	}
-	store_guess_miss(c->app->store, budget_key, now, GUESS_WINDOW_MS);
+	if (status == ST_LIMITED) {
+		audit_purpose(c, c->admin, email, purpose, "otp", "guess_budget_spent");
+		abuse_refuse(&budget, ENV_ADMIN, c->out);
+		return 0;
+	}
 	audit_purpose(c, c->admin, email, purpose, "otp", "refused");
 	answer(c, wrong_status, wrong_message);
 	return 0;
@@ -305,6 +330,9 @@ static void set_password(struct call *c, enum admin_purpose purpose, int wrong_s
 		return;
 	}
 	audit_purpose(c, &who, NULL, purpose, "done", "ok");
+	struct limit_use lock; /* a new password ends a login lock */
+	login_lock(c, &who, &lock);
+	store_limit_clear(c->app->store, lock.key);
 	if (signup) {
 		answer(c, 200, "Mot de passe et email mis à jour.");
 		return;
@@ -344,26 +372,33 @@ void api_admin_signin_process(struct call *c)
 	set_password(c, PURPOSE_SIGNUP, 401, "OTP incorrect ou expiré.");
 }
 
-/* 1 when the admin may try a password now; else answers 429. */
-static int not_locked(struct call *c, const struct admin *a, int64_t now)
+/*
+ * Verifies a password, one of the admin's budget of wrong ones taken first
+ * (so concurrent guesses cannot overshoot it) and given back when right.
+ * 1 when right; 0 when wrong (answered 401 with `wrong_event` audited) or
+ * refused (answered 429).
+ */
+static int check_password(struct call *c, const struct admin *a, const char *pw, const char *wrong_event)
 {
-	if (a->locked_until <= now)
-		return 1;
-	audit(c, a, NULL, "login", "locked");
-	answer_wait(c, (long)((a->locked_until - now + 999) / 1000), c->app->cfg->login_max_failures,
-		    "Trop de requêtes. Réessayez dans %ld secondes.");
-	return 0;
-}
-
-/* Verifies a password, counting a failure towards the lockout. 1 when right. */
-static int check_password(struct call *c, const struct admin *a, const char *pw, int64_t now)
-{
+	struct limit_use lock;
+	login_lock(c, a, &lock);
+	int status = store_limit_take(c->app->store, &lock, clock_now_ms());
+	if (status == ST_LIMITED) {
+		audit(c, a, NULL, wrong_event, "locked");
+		abuse_refuse(&lock, ENV_ADMIN, c->out);
+		return 0;
+	}
+	if (status != ST_OK) {
+		answer(c, 500, INTERNAL);
+		return 0;
+	}
 	if (strlen(pw) <= PASSWORD_MAX_BYTES && password_verify(a->password_hash, pw)) {
-		if (a->failed_logins)
-			store_login_succeeded(c->app->store, a->id);
+		if (lock.taken)
+			store_limit_clear(c->app->store, lock.key);
 		return 1;
 	}
-	store_login_failed(c->app->store, a->id, (int)c->app->cfg->login_max_failures, now + LOCKOUT_MS);
+	audit(c, a, NULL, wrong_event, "wrong_password");
+	answer(c, 401, "Mot de passe incorrect.");
 	return 0;
 }
 
@@ -386,14 +421,9 @@ void api_admin_login(struct call *c)
 		answer(c, 403, "Inscription non terminée.");
 		return;
 	}
+	if (!check_password(c, &a, pw, "login"))
+		return;
 	int64_t now = clock_now_ms();
-	if (!not_locked(c, &a, now))
-		return;
-	if (!check_password(c, &a, pw, now)) {
-		audit(c, &a, NULL, "login", "wrong_password");
-		answer(c, 401, "Mot de passe incorrect.");
-		return;
-	}
 
 	char secret[TOKEN_SECRET_LEN + 1], token[TOKEN_SECRET_LEN + 32];
 	unsigned char hash[TOKEN_HASH_BYTES];
@@ -469,14 +499,8 @@ void api_admin_email_init(struct call *c)
 		return;
 	if (!mail_address_ok(email))
 		{ answer(c, 400, "Adresse e-mail invalide."); return; }
-	int64_t now = clock_now_ms();
-	if (!not_locked(c, c->admin, now))
+	if (!check_password(c, c->admin, pw, "email-change.code"))
 		return;
-	if (!check_password(c, c->admin, pw, now)) {
-		audit(c, c->admin, NULL, "email-change.code", "wrong_password");
-		answer(c, 401, "Mot de passe incorrect.");
-		return;
-	}
 	struct admin other;
 	int status = store_admin_by_email(c->app->store, email, &other);
 	if (status == ST_OK) {

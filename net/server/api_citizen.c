@@ -10,7 +10,6 @@
 #include "phone.h"
 
 #define MAX_TRIES 5
-#define GUESS_WINDOW_MS ((int64_t)60 * 60 * 1000)
 
 static const char MISSING[] = "Champs requis manquants";
 static const char BAD_TYPE[] = "Type d'opération invalide. Utilisez 'create' ou 'resend'.";
@@ -78,14 +77,14 @@ void api_citizen_otp(struct call *c)
 	snprintf(context, sizeof context, "citizen:%s", phone);
 	otp_hash(c->app->key, context, code, hash);
 	int64_t now = clock_now_ms();
+	struct limit_use cooldown;
+	abuse_use(c->app->abuse, LIMIT_SEND, phone, &cooldown);
 	struct otp_request rq = {
-		.address = phone,
 		.hash = hash,
 		.now = now,
 		.expires_at = now + cfg->citizen_otp_ttl * 1000,
-		.cooldown_ms = cfg->otp_cooldown * 1000,
+		.cooldown = &cooldown,
 	};
-	char wait[160];
 	switch (store_citizen_otp_issue(c->app->store, phone, create, &rq)) {
 	case ST_OK:
 		answer_code(c, create ? 201 : 200, create ? "OTP créé avec succès" : "OTP régénéré avec succès",
@@ -100,13 +99,8 @@ void api_citizen_otp(struct call *c)
 	case ST_NONE:
 		fail(c, 400, "Aucun OTP n'existe pour ce numéro. Utilisez le type 'create' pour en générer un.");
 		break;
-	case ST_COOLDOWN:
-		snprintf(wait, sizeof wait, "Veuillez patienter %ld secondes avant de demander un nouveau code.",
-			 rq.retry_after_s);
-		c->out->retry_after = rq.retry_after_s;
-		c->out->rate_limit = 1;
-		c->out->rate_remaining = 0;
-		fail(c, 429, wait);
+	case ST_LIMITED:
+		abuse_refuse(&cooldown, ENV_CITIZEN, c->out);
 		break;
 	default:
 		reply_citizen_error(c->out, "database unavailable");
@@ -131,25 +125,13 @@ void api_citizen_verify(struct call *c)
 	if (fo != FIELD_OK)
 		{ fail(c, 400, WRONG_OTP); return; }
 	unsigned char hash[OTP_HASH_BYTES];
-	char budget_key[PHONE_MAX + 8];
-	long wait = 0;
-	int64_t now = clock_now_ms();
-	int budget = (int)c->app->cfg->otp_guess_budget;
+	struct limit_use budget;
 	/* wrong guesses are counted per phone across regenerated codes, not only per code */
-	snprintf(budget_key, sizeof budget_key, "phone:%s", phone);
-	if (store_guess_check(c->app->store, budget_key, now, GUESS_WINDOW_MS, budget, &wait) == ST_COOLDOWN) {
-		char msg[128];
-		snprintf(msg, sizeof msg, "Trop de codes erronés. Réessayez dans %ld secondes.", wait);
-		c->out->retry_after = wait;
-		c->out->rate_limit = budget;
-		c->out->rate_remaining = 0;
-		fail(c, 429, msg);
-		return;
-	}
+	abuse_use(c->app->abuse, LIMIT_GUESS, phone, &budget);
 	snprintf(context, sizeof context, "citizen:%s", phone);
 	otp_hash(c->app->key, context, code, hash);
 	sodium_memzero(code, sizeof code);
-	switch (store_citizen_otp_verify(c->app->store, phone, hash, now, MAX_TRIES)) {
+	switch (store_citizen_otp_verify(c->app->store, phone, hash, clock_now_ms(), MAX_TRIES, &budget)) {
 	case ST_OK: {
 		cJSON *data = cJSON_CreateObject();
 		cJSON_AddStringToObject(data, "phoneNumber", phone);
@@ -160,8 +142,10 @@ void api_citizen_verify(struct call *c)
 		fail(c, 400, NO_CITIZEN);
 		break;
 	case ST_WRONG:
-		store_guess_miss(c->app->store, budget_key, now, GUESS_WINDOW_MS);
 		fail(c, 400, WRONG_OTP);
+		break;
+	case ST_LIMITED:
+		abuse_refuse(&budget, ENV_CITIZEN, c->out);
 		break;
 	default:
 		reply_citizen_error(c->out, "database unavailable");

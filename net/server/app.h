@@ -3,7 +3,7 @@
 #include "config.h"
 #include "mail.h"
 #include "otp.h"
-#include "ratelimit.h"
+#include "abuse.h"
 #include "store.h"
 
 /* What every route needs; built once by `guichetd serve`, shared read-only by all threads. */
@@ -11,7 +11,7 @@ struct app {
 	const struct config *cfg;
 	struct store *store;
 	struct mailer *mailer;
-	struct ratelimit *limiter; /* requests per minute per client address */
+	struct abuse *abuse; /* the abuse limits */
 	unsigned char key[OTP_KEY_BYTES];
 };
 

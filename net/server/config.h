@@ -16,8 +16,12 @@
 	X(password_min_length, "password-min-length", "GUICHET_PASSWORD_MIN_LENGTH", 8,     1, 1024) \
 	X(login_max_failures,  "login-max-failures",  "GUICHET_LOGIN_MAX_FAILURES",  10,    0, 1000000) \
 	X(rate_limit,          "rate-limit",          "GUICHET_RATE_LIMIT",          600,   0, 100000000) \
-	X(otp_guess_budget,    "otp-guess-budget",    "GUICHET_OTP_GUESS_BUDGET",    20,    0, 1000000) \
-	X(mail_timeout,        "mail-timeout",        "GUICHET_MAIL_TIMEOUT",        15,    1, 600)
+	X(otp_guess_budget,    "otp-guess-budget",    "GUICHET_OTP_GUESS_BUDGET",    100,   0, 1000000) \
+	X(code_only_guesses,   "code-only-guesses",   "GUICHET_CODE_ONLY_GUESSES",   0,     0, 100000000) \
+	X(mail_timeout,        "mail-timeout",        "GUICHET_MAIL_TIMEOUT",        15,    1, 600) \
+	X(max_conns_per_addr,  "max-conns-per-addr",  "GUICHET_MAX_CONNS_PER_ADDR",  64,    1, 100000) \
+	X(request_timeout,     "request-timeout",     "GUICHET_REQUEST_TIMEOUT",     10,    1, 3600) \
+	X(audit_days,          "audit-days",          "GUICHET_AUDIT_DAYS",          365,   1, 36500)
 
 #define CONFIG_STRINGS(S) \
 	S(listen,    "listen",    "GUICHET_LISTEN",    "127.0.0.1:8080") \

@@ -9,26 +9,38 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "api.h"
 #include "clock.h"
+#include "connwatch.h"
 #include "jobs.h"
 
 #define MHD_THREADS 2
 #define SLOW_THREADS 8
-#define CONNECTION_LIMIT 2048
-#define IDLE_TIMEOUT_S 30
+#define CONNECTION_LIMIT_MAX 65536
+#define FDS_KEPT 64 /* for the database, mail, logs */
 #define LOG_PATH_MAX 96
+#define FORWARDED_LINES 32
+
+/* Mozilla's "intermediate" profile in GnuTLS words: TLS 1.2 and 1.3, AEAD ciphers, forward secrecy only. */
+static const char TLS_PRIORITIES[] = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:"
+				     "+AES-256-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-RSA:+ECDHE-ECDSA";
+static const char HSTS[] = "max-age=31536000";
 
 struct http {
 	struct app *app;
 	struct MHD_Daemon *daemon;
 	struct jobs *slow;
+	struct connwatch *watch;
 	int listen_fd;
 	int log_requests;
+	int tls;
 	const struct cidr_list *trusted;
 };
 
@@ -45,10 +57,35 @@ struct exchange {
 	size_t body_len;
 	int too_large;
 	char *authorization;
-	char client_ip[INET6_ADDRSTRLEN];
+	char client_ip[NETADDR_TEXT];
+	char client_key[NETADDR_KEY];
+	int close; /* the request's framing was ambiguous: close after answering */
 	enum { RECEIVING, RUNNING, DONE } phase;
 	struct reply reply;
 };
+
+/* What the headers say that the request line does not. */
+struct headers {
+	const char *forwarded[FORWARDED_LINES]; /* the last X-Forwarded-For lines, in order */
+	size_t nforwarded;
+	int content_lengths;
+};
+
+static enum MHD_Result read_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct headers *hd = cls;
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		hd->content_lengths++;
+	if (strcasecmp(key, "X-Forwarded-For") != 0 || !value)
+		return MHD_YES;
+	if (hd->nforwarded == FORWARDED_LINES) { /* keep the rightmost lines: those are our proxies' */
+		memmove(hd->forwarded, hd->forwarded + 1, sizeof hd->forwarded - sizeof hd->forwarded[0]);
+		hd->nforwarded--;
+	}
+	hd->forwarded[hd->nforwarded++] = value;
+	return MHD_YES;
+}
 
 static void printable(const char *in, char *out, size_t outsz)
 {
@@ -72,6 +109,12 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t outsz)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)outsz);
 }
 
+static struct conn_entry *conn_entry_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return info ? info->socket_context : NULL;
+}
+
 static struct exchange *exchange_new(struct http *h, struct MHD_Connection *conn,
 				     const char *method, const char *url)
 {
@@ -88,7 +131,14 @@ static struct exchange *exchange_new(struct http *h, struct MHD_Connection *conn
 	}
 	printable(method, ex->method, sizeof ex->method);
 	printable(url, ex->path, sizeof ex->path);
-	client_address(conn, ex->client_ip, sizeof ex->client_ip);
+	char peer[NETADDR_TEXT];
+	struct headers hd = { .nforwarded = 0 };
+	client_address(conn, peer, sizeof peer);
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, read_header, &hd);
+	netaddr_client(h->trusted, peer, hd.forwarded, hd.nforwarded, ex->client_ip);
+	netaddr_key(ex->client_ip, ex->client_key);
+	/* two lengths: which one ends the body decides where the next request starts */
+	ex->close = hd.content_lengths > 1;
 	const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (length && strtoull(length, NULL, 10) > API_BODY_MAX)
 		ex->too_large = 1;
@@ -129,6 +179,10 @@ static void exchange_append(struct exchange *ex, const char *data, size_t len)
 
 static void exchange_run(struct exchange *ex)
 {
+	if (ex->close) {
+		api_error(ex->url, 400, "Requête HTTP invalide : plusieurs en-têtes Content-Length.", &ex->reply);
+		return;
+	}
 	struct request rq = {
 		.app = ex->http->app,
 		.method = ex->method,
@@ -138,6 +192,7 @@ static void exchange_run(struct exchange *ex)
 		.body_too_large = ex->too_large,
 		.authorization = ex->authorization,
 		.client_ip = ex->client_ip,
+		.client_key = ex->client_key,
 	};
 	api_handle(&rq, &ex->reply);
 }
@@ -150,8 +205,24 @@ static void slow_job(struct job *job)
 	MHD_resume_connection(ex->conn);
 }
 
-static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct reply *r)
+/* Slow work that will not start: the server is stopping. */
+static void refuse_stopping(struct exchange *ex)
 {
+	api_error(ex->url, 503, "Service en cours d'arrêt. Réessayez dans un instant.", &ex->reply);
+	ex->close = 1;
+	ex->phase = DONE;
+}
+
+static void slow_job_cancel(struct job *job)
+{
+	struct exchange *ex = (struct exchange *)job;
+	refuse_stopping(ex);
+	MHD_resume_connection(ex->conn);
+}
+
+static enum MHD_Result queue_reply(struct http *h, struct MHD_Connection *conn, struct exchange *ex)
+{
+	struct reply *r = &ex->reply;
 	const char *body = r->body ? r->body : "{}";
 	struct MHD_Response *resp =
 		MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
@@ -172,6 +243,10 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, struct reply *r)
 		snprintf(v, sizeof v, "%ld", r->retry_after);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, v);
 	}
+	if (ex->close)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	if (h->tls)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_STRICT_TRANSPORT_SECURITY, HSTS);
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned int)r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -200,26 +275,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (ex->phase == RUNNING)
 		return MHD_YES;
 	if (ex->phase == RECEIVING) {
+		connwatch_busy(conn_entry_of(conn));
 		const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 		if (auth && !(ex->authorization = strdup(auth)))
 			return MHD_NO;
-		if (h->trusted) {
-			char peer[sizeof ex->client_ip];
-			memcpy(peer, ex->client_ip, sizeof peer);
-			netaddr_client(h->trusted, peer, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
-				       ex->client_ip, sizeof ex->client_ip);
-		}
-		if (!ex->too_large && api_is_slow(ex->method, ex->url)) {
+		if (!ex->too_large && !ex->close && api_is_slow(ex->method, ex->url)) {
 			ex->phase = RUNNING;
 			ex->job.run = slow_job;
+			ex->job.cancel = slow_job_cancel;
 			MHD_suspend_connection(conn);
-			jobs_submit(h->slow, &ex->job);
+			if (jobs_submit(h->slow, &ex->job) == 0)
+				return MHD_YES;
+			refuse_stopping(ex);
+			MHD_resume_connection(conn);
 			return MHD_YES;
 		}
 		exchange_run(ex);
 		ex->phase = DONE;
 	}
-	return queue_reply(conn, &ex->reply);
+	return queue_reply(h, conn, ex);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
@@ -227,9 +301,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 {
 	struct http *h = cls;
 	struct exchange *ex = *state;
-	(void)conn;
 	if (!ex)
 		return;
+	connwatch_idle(h->watch, conn_entry_of(conn));
 	if (h->log_requests) {
 		int status = ex->phase == DONE && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ex->reply.status : 0;
 		fprintf(stderr, "%s %s %d %lldms\n", ex->method, ex->path, status,
@@ -237,6 +311,36 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 	}
 	exchange_free(ex);
 	*state = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http *h = cls;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		connwatch_close(h->watch, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char peer[NETADDR_TEXT];
+	client_address(conn, peer, sizeof peer);
+	*socket_context = fd ? connwatch_open(h->watch, fd->connect_fd, peer) : NULL;
+}
+
+/* As many connections as file descriptors allow: the soft limit raised to the hard one. */
+static unsigned int connection_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 1024 - FDS_KEPT;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	rlim_t limit = rl.rlim_cur > CONNECTION_LIMIT_MAX + FDS_KEPT ? CONNECTION_LIMIT_MAX : rl.rlim_cur - FDS_KEPT;
+	return (unsigned int)limit;
 }
 
 /* Splits "HOST:PORT" / "[V6]:PORT". */
@@ -322,11 +426,13 @@ struct http *http_start(struct app *app, const struct http_options *opt, char **
 	h->listen_fd = -1;
 	h->log_requests = opt->log_requests;
 	h->trusted = opt->trusted_proxies;
+	h->tls = opt->tls_cert != NULL;
 	h->listen_fd = open_listener(opt->listen, &port, err, errsz);
 	if (h->listen_fd < 0)
 		goto fail;
 	h->slow = jobs_start(SLOW_THREADS);
-	if (!h->slow) {
+	h->watch = connwatch_start((int)opt->max_conns_per_addr, opt->request_timeout_s * 1000, opt->trusted_proxies);
+	if (!h->slow || !h->watch) {
 		snprintf(err, errsz, "cannot start worker threads");
 		goto fail;
 	}
@@ -338,11 +444,13 @@ struct http *http_start(struct app *app, const struct http_options *opt, char **
 		flags, 0, NULL, NULL, on_request, h,
 		MHD_OPTION_LISTEN_SOCKET, h->listen_fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)MHD_THREADS,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONNECTION_LIMIT,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)opt->request_timeout_s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 		opt->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, opt->tls_cert,
 		MHD_OPTION_HTTPS_MEM_KEY, opt->tls_key,
+		MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
 		MHD_OPTION_END);
 	if (!h->daemon) {
 		snprintf(err, errsz, "cannot start the HTTP server on %s%s", opt->listen,
@@ -353,19 +461,33 @@ struct http *http_start(struct app *app, const struct http_options *opt, char **
 	*url = make_url(opt->listen, opt->tls_cert != NULL, port);
 	return h;
 fail:
-	http_stop(h);
+	http_stop(h, 0);
 	return NULL;
 }
 
-void http_stop(struct http *h)
+int http_stop(struct http *h, long grace_ms)
 {
 	if (!h)
-		return;
-	/* finish slow requests first: their connections are suspended and must be resumed */
-	jobs_stop(h->slow);
+		return 0;
+	if (h->daemon) {
+		/* no new connection; keep the socket open until the daemon is gone */
+		MHD_socket fd = MHD_quiesce_daemon(h->daemon);
+		if (fd != MHD_INVALID_SOCKET)
+			h->listen_fd = fd;
+	}
+	/*
+	 * Slow requests run with their connection suspended, and libmicrohttpd
+	 * must not stop while one is: refuse new ones, answer the queued ones
+	 * 503, and wait for those running to resume theirs.
+	 */
+	if (h->slow && jobs_drain(h->slow, grace_ms) != 0)
+		return -1;
 	if (h->daemon)
 		MHD_stop_daemon(h->daemon);
+	jobs_stop(h->slow);
+	connwatch_stop(h->watch);
 	if (h->listen_fd >= 0)
 		close(h->listen_fd);
 	free(h);
+	return 0;
 }

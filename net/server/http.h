@@ -18,12 +18,19 @@ struct http_options {
 	const char *tls_key;
 	int log_requests;     /* one line per request on stderr */
 	const struct cidr_list *trusted_proxies; /* NULL: the peer is the client */
+	long request_timeout_s;  /* a request must arrive whole within it */
+	long max_conns_per_addr; /* open connections per client address */
 };
 
 /* Starts serving. On success *url is "http(s)://HOST:PORT" (you own it). */
 struct http *http_start(struct app *app, const struct http_options *opt, char **url,
 			char *err, size_t errsz);
-/* Finishes slow requests in flight, then stops. */
-void http_stop(struct http *h);
+/*
+ * Stops accepting, answers 503 to slow work not yet started, lets the
+ * requests in flight finish (up to grace_ms), then stops. 0 when stopped
+ * cleanly; -1 when a request still ran past the grace period, in which case
+ * nothing was freed and the caller should exit without cleaning up.
+ */
+int http_stop(struct http *h, long grace_ms);
 
 #endif

@@ -5,15 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "app.h"
+#include "clock.h"
 #include "config.h"
 #include "http.h"
 #include "netaddr.h"
 #include "mail.h"
 #include "password.h"
 #include "provision.h"
-#include "ratelimit.h"
 #include "store.h"
 
 #ifndef GUICHET_VERSION
@@ -22,6 +24,9 @@
 
 /* Argon2id uses 64 MiB per hash: two at once keeps memory bounded on a small machine. */
 #define HASH_SLOTS 2
+/* SIGTERM: requests in flight get this long to finish (contract §9.4). */
+#define STOP_GRACE_MS 10000L
+#define DAY_MS ((int64_t)24 * 60 * 60 * 1000)
 #define PEM_MAX ((size_t)64 * 1024)
 
 static void usage(FILE *to)
@@ -119,7 +124,7 @@ static int serve(int argc, char **argv)
 	    otp_key_load(keypath, app.key, err, sizeof err) != 0 ||
 	    !(app.mailer = mailer_open(cfg.mail, cfg.mail_from, cfg.mail_timeout, err, sizeof err)))
 		goto out;
-	if (!(app.limiter = ratelimit_new(cfg.rate_limit))) {
+	if (!(app.abuse = abuse_new(&cfg))) {
 		snprintf(err, sizeof err, "out of memory");
 		goto out;
 	}
@@ -140,22 +145,31 @@ static int serve(int argc, char **argv)
 		goto out;
 	}
 	struct http_options opt = { .listen = cfg.listen, .tls_cert = cert, .tls_key = key, .log_requests = 1,
-				    .trusted_proxies = cfg.trust_proxy ? &trusted : NULL };
+				    .trusted_proxies = cfg.trust_proxy ? &trusted : NULL,
+				    .request_timeout_s = cfg.request_timeout, .max_conns_per_addr = cfg.max_conns_per_addr };
+	/* the audit trail's retention: at start, then hourly in the main thread until a signal comes */
+	store_audit_prune(app.store, clock_now_ms() - cfg.audit_days * DAY_MS);
 	http = http_start(&app, &opt, &url, err, sizeof err);
 	if (!http)
 		goto out;
 	printf("listening on %s\n", url);
 	fflush(stdout);
-	int sig;
-	sigwait(&stop, &sig);
+	const struct timespec hourly = { .tv_sec = 3600 };
+	while (sigtimedwait(&stop, NULL, &hourly) < 0)
+		store_audit_prune(app.store, clock_now_ms() - cfg.audit_days * DAY_MS);
 	fprintf(stderr, "guichetd: stopping\n");
 	rc = 0;
 out:
 	if (rc)
 		fprintf(stderr, "guichetd: %s\n", err);
-	http_stop(http);
+	if (http_stop(http, STOP_GRACE_MS) != 0) {
+		/* a request still runs: its thread holds what we would free */
+		fprintf(stderr, "guichetd: stopped with requests still running\n");
+		fflush(stderr);
+		_exit(rc);
+	}
 	mailer_free(app.mailer);
-	ratelimit_free(app.limiter);
+	abuse_free(app.abuse);
 	store_close(app.store);
 	sodium_memzero(app.key, sizeof app.key);
 	if (key)

@@ -80,30 +80,65 @@ int netaddr_contains(const struct cidr_list *list, const char *ip)
 	return 0;
 }
 
-void netaddr_client(const struct cidr_list *trusted, const char *peer, const char *forwarded_for,
-		    char *out, size_t outsz)
+/* Looks at the entry [start, end) of a header line: 1 and the address when it is one, else 0. */
+static int entry_address(const char *start, const char *end, char *out)
 {
-	snprintf(out, outsz, "%s", peer);
-	if (!trusted || !trusted->count || !forwarded_for || !netaddr_contains(trusted, peer))
+	while (start < end && (*start == ' ' || *start == '\t'))
+		start++;
+	while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	size_t len = (size_t)(end - start);
+	int family;
+	unsigned char addr[16];
+	if (len == 0 || len >= NETADDR_TEXT)
+		return 0;
+	memcpy(out, start, len);
+	out[len] = '\0';
+	return parse_ip(out, &family, addr) == 0;
+}
+
+void netaddr_client(const struct cidr_list *trusted, const char *peer, const char *const *forwarded,
+		    size_t nforwarded, char *out)
+{
+	snprintf(out, NETADDR_TEXT, "%s", peer);
+	if (!trusted || !trusted->count || !netaddr_contains(trusted, peer))
 		return;
-	char buf[1024];
-	snprintf(buf, sizeof buf, "%s", forwarded_for);
 	/* walk from the right: the entries our own proxies appended come last */
-	for (;;) {
-		char *comma = strrchr(buf, ',');
-		char *item = comma ? comma + 1 : buf;
-		while (*item == ' ')
-			item++;
-		char *end = item + strlen(item);
-		while (end > item && end[-1] == ' ')
-			*--end = '\0';
-		int family;
-		unsigned char addr[16];
-		if (parse_ip(item, &family, addr) != 0)
-			return; /* garbage: keep what we had */
-		snprintf(out, outsz, "%s", item);
-		if (!netaddr_contains(trusted, item) || !comma)
-			return;
-		*comma = '\0';
+	for (size_t line = nforwarded; line-- > 0;) {
+		const char *text = forwarded[line];
+		const char *end = text + strlen(text);
+		while (end > text) {
+			const char *start = end;
+			while (start > text && start[-1] != ',')
+				start--;
+			char item[NETADDR_TEXT];
+			int blank = strspn(start, " \t") >= (size_t)(end - start);
+			if (!blank) {
+				if (!entry_address(start, end, item))
+					return; /* not an address: keep the last good hop */
+				memcpy(out, item, NETADDR_TEXT);
+				if (!netaddr_contains(trusted, item))
+					return;
+			}
+			end = start > text ? start - 1 : text;
+		}
 	}
+}
+
+void netaddr_key(const char *ip, char *out)
+{
+	unsigned char addr[16];
+	if (inet_pton(AF_INET6, ip, addr) != 1) {
+		snprintf(out, NETADDR_KEY, "%s", ip);
+		return;
+	}
+	static const unsigned char v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	if (memcmp(addr, v4_mapped, sizeof v4_mapped) == 0) {
+		inet_ntop(AF_INET, addr + 12, out, NETADDR_KEY);
+		return;
+	}
+	memset(addr + 8, 0, 8);
+	char text[NETADDR_TEXT];
+	inet_ntop(AF_INET6, addr, text, sizeof text);
+	snprintf(out, NETADDR_KEY, "%s/64", text);
 }

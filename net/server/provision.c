@@ -431,13 +431,43 @@ int provision_user(int argc, char **argv)
 
 /* ---- audit ---- */
 
+/*
+ * Prints a field of the trail for an operator's terminal: control bytes (C0,
+ * DEL, C1 as UTF-8) and the backslash are written as escapes, so no stored
+ * text can move the cursor, forge a row or a column, or talk to the terminal.
+ */
+static void print_field(const char *text, const char *after)
+{
+	const unsigned char *p = (const unsigned char *)(*text ? text : "-");
+	for (; *p; p++) {
+		if (*p == '\\')
+			fputs("\\\\", stdout);
+		else if (*p == '\t')
+			fputs("\\t", stdout);
+		else if (*p == '\n')
+			fputs("\\n", stdout);
+		else if (*p == '\r')
+			fputs("\\r", stdout);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			printf("\\u%04x", *++p);
+		else
+			putchar(*p);
+	}
+	fputs(after, stdout);
+}
+
 static void print_audit(const struct audit_row *row, void *ctx)
 {
 	char at[CLOCK_ISO_LEN + 1];
 	(void)ctx;
 	clock_format_iso(row->at, at);
-	printf("%s\t%s\t%s\t%s\t%s\n", at, row->email[0] ? row->email : "-", row->event, row->outcome,
-	       row->ip[0] ? row->ip : "-");
+	print_field(at, "\t");
+	print_field(row->email, "\t");
+	print_field(row->event, "\t");
+	print_field(row->outcome, "\t");
+	print_field(row->ip, "\n");
 }
 
 /* "2026-11-22", "2026-11-22T03:00:00Z" (UTC) or Unix seconds; -1 if neither. */

@@ -76,11 +76,24 @@ static const char *const MIGRATIONS[] = {
 	"  key TEXT PRIMARY KEY,"
 	"  window_start INTEGER NOT NULL,"
 	"  count INTEGER NOT NULL);",
+	/*
+	 * 3: every abuse limit counts in one table (abuse.h): cooldowns, guess
+	 * budgets and login locks, each taken in one atomic statement
+	 */
+	"CREATE TABLE limits ("
+	"  key TEXT PRIMARY KEY,"
+	"  count INTEGER NOT NULL,"
+	"  reset_at INTEGER NOT NULL);"
+	"CREATE INDEX limits_reset ON limits(reset_at);"
+	"DROP TABLE guesses;"
+	"DROP TABLE sends;"
+	"ALTER TABLE admins DROP COLUMN failed_logins;"
+	"ALTER TABLE admins DROP COLUMN locked_until;",
 };
 
 #define ADMIN_COLS \
 	"id, matricule, nom, prenom, email, telephone, pays, ville, photo_profil," \
-	" piece_identite, password_hash, email_verified_at, failed_logins, locked_until, deleted_at"
+	" piece_identite, password_hash, email_verified_at, deleted_at"
 #define LIVE_OTP "used = 0 AND tries < ?3 AND expires_at > ?2"
 
 #define STATEMENTS(_) \
@@ -95,10 +108,6 @@ static const char *const MIGRATIONS[] = {
 		" expires_at = excluded.expires_at, used = 0, tries = 0, created_at = excluded.created_at") \
 	_(CITIZEN_OTP_USE, "UPDATE citizen_otps SET used = 1 WHERE user_id = ?1") \
 	_(CITIZEN_OTP_MISS, "UPDATE citizen_otps SET tries = tries + 1 WHERE user_id = ?1") \
-	_(SEND_GET, "SELECT last_at FROM sends WHERE address = ?1") \
-	_(SEND_PUT, "INSERT INTO sends(address, last_at) VALUES (?1, ?2)" \
-		" ON CONFLICT(address) DO UPDATE SET last_at = excluded.last_at") \
-	_(SEND_DEL, "DELETE FROM sends WHERE address = ?1") \
 	_(ADMIN_ADD, "INSERT INTO admins(matricule, nom, prenom, email, telephone, pays, ville, created_at)" \
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") \
 	_(ADMIN_LIST, "SELECT " ADMIN_COLS " FROM admins ORDER BY id") \
@@ -107,22 +116,19 @@ static const char *const MIGRATIONS[] = {
 	_(ADMIN_BY_MATRICULE_EMAIL, "SELECT " ADMIN_COLS " FROM admins" \
 		" WHERE matricule = ?1 AND email = ?2 AND deleted_at IS NULL") \
 	_(ADMIN_DELETE, "UPDATE admins SET deleted_at = ?2 WHERE email = ?1 AND deleted_at IS NULL RETURNING id") \
-	_(ADMIN_LOGIN_FAILED, "UPDATE admins SET failed_logins = failed_logins + 1," \
-		" locked_until = CASE WHEN ?2 > 0 AND failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END" \
-		" WHERE id = ?1 RETURNING failed_logins") \
-	_(ADMIN_LOGIN_OK, "UPDATE admins SET failed_logins = 0, locked_until = 0 WHERE id = ?1") \
 	_(ADMIN_SET_PASSWORD, "UPDATE admins SET password_hash = ?2," \
-		" email_verified_at = CASE WHEN ?3 THEN ?4 ELSE email_verified_at END," \
-		" failed_logins = 0, locked_until = 0 WHERE id = ?1 AND deleted_at IS NULL") \
+		" email_verified_at = CASE WHEN ?3 THEN ?4 ELSE email_verified_at END" \
+		" WHERE id = ?1 AND deleted_at IS NULL") \
 	_(ADMIN_SET_EMAIL, "UPDATE admins SET email = ?2, email_verified_at = ?3 WHERE id = ?1 AND deleted_at IS NULL") \
 	_(ADMIN_OTP_KILL, "UPDATE admin_otps SET used = 1 WHERE admin_id = ?1 AND purpose = ?2 AND used = 0") \
+	_(ADMIN_OTP_KILL_ALL, "UPDATE admin_otps SET used = 1 WHERE admin_id = ?1 AND used = 0") \
 	_(ADMIN_OTP_CLASH, "SELECT 1 FROM admin_otps WHERE purpose = ?1 AND code_hash = ?4 AND " LIVE_OTP) \
 	_(ADMIN_OTP_ADD, "INSERT INTO admin_otps(admin_id, purpose, code_hash, new_email, expires_at, created_at)" \
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)") \
 	_(ADMIN_OTP_DEL, "DELETE FROM admin_otps WHERE id = ?1") \
 	_(ADMIN_OTP_BY_CODE, "SELECT o.id, o.admin_id FROM admin_otps o JOIN admins a ON a.id = o.admin_id" \
 		" WHERE o.purpose = ?1 AND o.code_hash = ?4 AND o.used = 0 AND o.tries < ?3 AND o.expires_at > ?2" \
-		" AND a.deleted_at IS NULL AND (?5 IS NULL OR a.email = ?5)") \
+		" AND a.deleted_at IS NULL") \
 	_(ADMIN_OTP_OF_ADMIN, "SELECT id, code_hash FROM admin_otps" \
 		" WHERE purpose = ?1 AND admin_id = ?4 AND " LIVE_OTP " ORDER BY id DESC LIMIT 1") \
 	_(ADMIN_OTP_MISS, "UPDATE admin_otps SET tries = tries + 1" \
@@ -138,12 +144,15 @@ static const char *const MIGRATIONS[] = {
 	_(AUDIT_ADD, "INSERT INTO audit(at, admin_id, email, event, outcome, ip) VALUES (?1, ?2, ?3, ?4, ?5, ?6)") \
 	_(AUDIT_LIST, "SELECT at, email, event, outcome, ip FROM audit WHERE at >= ?1" \
 		" AND (?2 IS NULL OR email = ?2 COLLATE NOCASE) ORDER BY id") \
-	_(GUESS_GET, "SELECT window_start, count FROM guesses WHERE key = ?1") \
-	_(GUESS_PRUNE, "DELETE FROM guesses WHERE window_start + ?2 <= ?1") \
-	_(GUESS_MISS, "INSERT INTO guesses(key, window_start, count) VALUES (?1, ?2, 1)" \
+	_(AUDIT_PRUNE, "DELETE FROM audit WHERE at < ?1") \
+	_(LIMIT_TAKE, "INSERT INTO limits(key, count, reset_at) VALUES (?1, 1, ?2 + ?4)" \
 		" ON CONFLICT(key) DO UPDATE SET" \
-		" count = CASE WHEN window_start + ?3 <= ?2 THEN 1 ELSE count + 1 END," \
-		" window_start = CASE WHEN window_start + ?3 <= ?2 THEN ?2 ELSE window_start END")
+		" count = CASE WHEN reset_at <= ?2 THEN 1 WHEN count <= ?3 THEN count + 1 ELSE count END," \
+		" reset_at = CASE WHEN reset_at <= ?2 OR count < ?3 THEN ?2 + ?4 ELSE reset_at END" \
+		" RETURNING count, reset_at") \
+	_(LIMIT_REFUND, "UPDATE limits SET count = count - 1 WHERE key = ?1 AND count > 0") \
+	_(LIMIT_CLEAR, "DELETE FROM limits WHERE key = ?1") \
+	_(LIMIT_PRUNE, "DELETE FROM limits WHERE reset_at <= ?1")
 
 enum stmt_id {
 #define STMT_ENUM(name, sql) S_##name,
@@ -172,7 +181,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT];
 	pthread_mutex_t lock;
-	unsigned misses; /* guesses counted, to prune stale budgets now and then */
+	unsigned takes; /* limit uses counted, to prune spent windows now and then */
 };
 
 const char *store_purpose_name(enum admin_purpose p)
@@ -434,35 +443,96 @@ static int citizen_id(struct store *st, const char *phone, int64_t *id)
 	return found;
 }
 
-/* ST_OK when the address may be sent to now, ST_COOLDOWN (retry set), ST_ERROR. */
-static int cooldown_check(struct store *st, struct otp_request *rq, int64_t *prev)
+/* ---- abuse limits ---- */
+
+#define PRUNE_EVERY 1024
+
+/* Takes one use of lu within the caller's transaction: ST_OK, ST_LIMITED or ST_ERROR. */
+static int limit_take(struct store *st, struct limit_use *lu, int64_t now)
 {
-	sqlite3_stmt *s = stmt(st, S_SEND_GET);
-	bind_text(s, 1, rq->address);
-	int rc = step(st, s, "read cooldown");
-	if (rc < 0)
+	if (!lu)
+		return ST_OK;
+	lu->taken = 0;
+	if (lu->budget <= 0)
+		return ST_OK;
+	sqlite3_stmt *s = stmt(st, S_LIMIT_TAKE);
+	bind_text(s, 1, lu->key);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, lu->budget);
+	sqlite3_bind_int64(s, 4, lu->window_ms);
+	int rc = step(st, s, "take limit");
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
 		return ST_ERROR;
-	*prev = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+	}
+	int64_t count = sqlite3_column_int64(s, 0), reset_at = sqlite3_column_int64(s, 1);
 	sqlite3_reset(s);
-	if (*prev >= 0 && rq->cooldown_ms > 0 && *prev + rq->cooldown_ms > rq->now) {
-		int64_t wait = *prev + rq->cooldown_ms - rq->now;
-		rq->retry_after_s = (long)((wait + 999) / 1000);
-		return ST_COOLDOWN;
+	if (count > lu->budget) {
+		lu->retry_after_s = reset_at > now ? (long)((reset_at - now + 999) / 1000) : 1;
+		return ST_LIMITED;
+	}
+	lu->taken = 1;
+	/* windows that have passed mean nothing: drop them every so often */
+	if (++st->takes % PRUNE_EVERY == 0) {
+		s = stmt(st, S_LIMIT_PRUNE);
+		sqlite3_bind_int64(s, 1, now);
+		if (run(st, s, "prune limits") != 0)
+			return ST_ERROR;
 	}
 	return ST_OK;
 }
 
-static int cooldown_mark(struct store *st, const char *address, int64_t when)
+static int limit_refund(struct store *st, const struct limit_use *lu)
 {
-	sqlite3_stmt *s = stmt(st, S_SEND_PUT);
-	bind_text(s, 1, address);
-	sqlite3_bind_int64(s, 2, when);
-	return run(st, s, "write cooldown");
+	if (!lu || !lu->taken)
+		return ST_OK;
+	sqlite3_stmt *s = stmt(st, S_LIMIT_REFUND);
+	bind_text(s, 1, lu->key);
+	return run(st, s, "refund limit") == 0 ? ST_OK : ST_ERROR;
 }
+
+static int limit_clear(struct store *st, const char *key)
+{
+	sqlite3_stmt *s = stmt(st, S_LIMIT_CLEAR);
+	bind_text(s, 1, key);
+	return run(st, s, "clear limit") == 0 ? ST_OK : ST_ERROR;
+}
+
+/* A use that succeeded: failures in a row start again from zero. */
+static int limit_succeeded(struct store *st, const struct limit_use *lu)
+{
+	return lu && lu->taken && lu->clear_on_success ? limit_clear(st, lu->key) : ST_OK;
+}
+
+int store_limit_take(struct store *st, struct limit_use *lu, int64_t now)
+{
+	pthread_mutex_lock(&st->lock);
+	int status = limit_take(st, lu, now);
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+int store_limit_refund(struct store *st, const struct limit_use *lu)
+{
+	pthread_mutex_lock(&st->lock);
+	int status = limit_refund(st, lu);
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+int store_limit_clear(struct store *st, const char *key)
+{
+	pthread_mutex_lock(&st->lock);
+	int status = limit_clear(st, key);
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+/* ---- citizen OTPs ---- */
 
 static int citizen_otp_issue(struct store *st, const char *phone, int create, struct otp_request *rq)
 {
-	int64_t user_id, prev;
+	int64_t user_id;
 	int found = citizen_id(st, phone, &user_id);
 	if (found <= 0)
 		return found < 0 ? ST_ERROR : ST_NOT_FOUND;
@@ -479,7 +549,7 @@ static int citizen_otp_issue(struct store *st, const char *phone, int create, st
 		return ST_EXISTS;
 	if (!create && (!exists || used))
 		return ST_NONE;
-	int status = cooldown_check(st, rq, &prev);
+	int status = limit_take(st, rq->cooldown, rq->now);
 	if (status != ST_OK)
 		return status;
 	s = stmt(st, S_CITIZEN_OTP_PUT);
@@ -487,9 +557,7 @@ static int citizen_otp_issue(struct store *st, const char *phone, int create, st
 	bind_hash(s, 2, rq->hash);
 	sqlite3_bind_int64(s, 3, rq->expires_at);
 	sqlite3_bind_int64(s, 4, rq->now);
-	if (run(st, s, "write citizen otp") != 0 || cooldown_mark(st, rq->address, rq->now) != 0)
-		return ST_ERROR;
-	return ST_OK;
+	return run(st, s, "write citizen otp") == 0 ? ST_OK : ST_ERROR;
 }
 
 int store_citizen_otp_issue(struct store *st, const char *phone, int create, struct otp_request *rq)
@@ -501,7 +569,7 @@ int store_citizen_otp_issue(struct store *st, const char *phone, int create, str
 }
 
 static int citizen_otp_verify(struct store *st, const char *phone, const unsigned char *hash,
-			      int64_t now, int max_tries)
+			      int64_t now, int max_tries, struct limit_use *budget)
 {
 	int64_t user_id;
 	int found = citizen_id(st, phone, &user_id);
@@ -515,24 +583,33 @@ static int citizen_otp_verify(struct store *st, const char *phone, const unsigne
 	int live = rc == SQLITE_ROW && !sqlite3_column_int(s, 0) &&
 		   sqlite3_column_int(s, 1) < max_tries && sqlite3_column_int64(s, 2) > now &&
 		   sqlite3_column_bytes(s, 3) == OTP_HASH_BYTES;
-	int match = live && otp_hash_equal(sqlite3_column_blob(s, 3), hash);
+	unsigned char stored[OTP_HASH_BYTES];
+	if (live)
+		memcpy(stored, sqlite3_column_blob(s, 3), sizeof stored);
 	sqlite3_reset(s);
 	if (!live)
 		return ST_WRONG;
+	int status = limit_take(st, budget, now);
+	if (status != ST_OK)
+		return status;
+	int match = otp_hash_equal(stored, hash);
 	s = stmt(st, match ? S_CITIZEN_OTP_USE : S_CITIZEN_OTP_MISS);
 	sqlite3_bind_int64(s, 1, user_id);
 	if (run(st, s, "update citizen otp") != 0)
 		return ST_ERROR;
-	return match ? ST_OK : ST_WRONG;
+	if (!match)
+		return ST_WRONG;
+	return limit_succeeded(st, budget);
 }
 
 int store_citizen_otp_verify(struct store *st, const char *phone, const unsigned char *hash,
-			     int64_t now, int max_tries)
+			     int64_t now, int max_tries, struct limit_use *budget)
 {
 	pthread_mutex_lock(&st->lock);
 	/* a miss is recorded too: every answer is kept */
-	int status = begin(st) == 0 ? end(st, citizen_otp_verify(st, phone, hash, now, max_tries), KEEP_ANSWERS)
-				    : ST_ERROR;
+	int status = begin(st) == 0
+			     ? end(st, citizen_otp_verify(st, phone, hash, now, max_tries, budget), KEEP_ANSWERS)
+			     : ST_ERROR;
 	pthread_mutex_unlock(&st->lock);
 	return status;
 }
@@ -555,9 +632,7 @@ static void read_admin(sqlite3_stmt *s, struct admin *a)
 	a->has_password = sqlite3_column_type(s, 10) != SQLITE_NULL;
 	copy_col(s, 10, a->password_hash, sizeof a->password_hash);
 	a->email_verified_at = sqlite3_column_int64(s, 11);
-	a->failed_logins = sqlite3_column_int(s, 12);
-	a->locked_until = sqlite3_column_int64(s, 13);
-	a->deleted_at = sqlite3_column_int64(s, 14);
+	a->deleted_at = sqlite3_column_int64(s, 12);
 }
 
 static const char *or_null(const char *v)
@@ -671,30 +746,6 @@ int store_admin_by_matricule_email(struct store *st, const char *matricule, cons
 	return status;
 }
 
-int store_login_failed(struct store *st, int64_t admin_id, int max, int64_t lock_until)
-{
-	pthread_mutex_lock(&st->lock);
-	sqlite3_stmt *s = stmt(st, S_ADMIN_LOGIN_FAILED);
-	sqlite3_bind_int64(s, 1, admin_id);
-	sqlite3_bind_int(s, 2, max);
-	sqlite3_bind_int64(s, 3, lock_until);
-	int rc = step(st, s, "count login failure");
-	int count = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
-	sqlite3_reset(s);
-	pthread_mutex_unlock(&st->lock);
-	return count;
-}
-
-int store_login_succeeded(struct store *st, int64_t admin_id)
-{
-	pthread_mutex_lock(&st->lock);
-	sqlite3_stmt *s = stmt(st, S_ADMIN_LOGIN_OK);
-	sqlite3_bind_int64(s, 1, admin_id);
-	int rc = run(st, s, "reset login failures");
-	pthread_mutex_unlock(&st->lock);
-	return rc == 0 ? ST_OK : ST_ERROR;
-}
-
 /* ---- admin OTPs ---- */
 
 /* Binds the parameters every live-OTP statement shares: ?1 purpose, ?2 now, ?3 max tries. */
@@ -709,11 +760,8 @@ static sqlite3_stmt *otp_stmt(struct store *st, enum stmt_id id, enum admin_purp
 }
 
 static int admin_otp_issue(struct store *st, int64_t admin_id, enum admin_purpose purpose,
-			   const char *new_email, struct otp_request *rq, int64_t *otp_id, int64_t *prev)
+			   const char *new_email, struct otp_request *rq, int64_t *otp_id)
 {
-	int status = cooldown_check(st, rq, prev);
-	if (status != ST_OK)
-		return status;
 	sqlite3_stmt *s = otp_stmt(st, S_ADMIN_OTP_CLASH, purpose, rq->now, 5);
 	bind_hash(s, 4, rq->hash);
 	int rc = step(st, s, "check otp clash");
@@ -722,6 +770,9 @@ static int admin_otp_issue(struct store *st, int64_t admin_id, enum admin_purpos
 		return ST_ERROR;
 	if (rc == SQLITE_ROW)
 		return ST_CONFLICT;
+	int status = limit_take(st, rq->cooldown, rq->now);
+	if (status != ST_OK)
+		return status;
 	s = stmt(st, S_ADMIN_OTP_KILL);
 	sqlite3_bind_int64(s, 1, admin_id);
 	bind_text(s, 2, PURPOSES[purpose]);
@@ -737,109 +788,95 @@ static int admin_otp_issue(struct store *st, int64_t admin_id, enum admin_purpos
 	if (run(st, s, "add otp") != 0)
 		return ST_ERROR;
 	*otp_id = sqlite3_last_insert_rowid(st->db);
-	return cooldown_mark(st, rq->address, rq->now) == 0 ? ST_OK : ST_ERROR;
+	return ST_OK;
 }
 
 int store_admin_otp_issue(struct store *st, int64_t admin_id, enum admin_purpose purpose,
-			  const char *new_email, struct otp_request *rq,
-			  int64_t *otp_id, int64_t *prev_sent)
+			  const char *new_email, struct otp_request *rq, int64_t *otp_id)
 {
 	pthread_mutex_lock(&st->lock);
-	int status = begin(st) == 0
-			     ? end(st, admin_otp_issue(st, admin_id, purpose, new_email, rq, otp_id, prev_sent), KEEP_OK)
-			     : ST_ERROR;
+	int status = begin(st) == 0 ? end(st, admin_otp_issue(st, admin_id, purpose, new_email, rq, otp_id), KEEP_OK)
+				    : ST_ERROR;
 	pthread_mutex_unlock(&st->lock);
 	return status;
 }
 
-static int admin_otp_cancel(struct store *st, int64_t otp_id, const char *address, int64_t prev_sent)
+static int admin_otp_cancel(struct store *st, int64_t otp_id, const struct limit_use *cooldown)
 {
 	sqlite3_stmt *s = stmt(st, S_ADMIN_OTP_DEL);
 	sqlite3_bind_int64(s, 1, otp_id);
 	if (run(st, s, "cancel otp") != 0)
 		return ST_ERROR;
-	if (prev_sent >= 0)
-		return cooldown_mark(st, address, prev_sent) == 0 ? ST_OK : ST_ERROR;
-	s = stmt(st, S_SEND_DEL);
-	bind_text(s, 1, address);
-	return run(st, s, "clear cooldown") == 0 ? ST_OK : ST_ERROR;
+	return limit_refund(st, cooldown);
 }
 
-int store_admin_otp_cancel(struct store *st, int64_t otp_id, const char *address, int64_t prev_sent)
+int store_admin_otp_cancel(struct store *st, int64_t otp_id, const struct limit_use *cooldown)
 {
 	pthread_mutex_lock(&st->lock);
-	int status = begin(st) == 0 ? end(st, admin_otp_cancel(st, otp_id, address, prev_sent), KEEP_OK) : ST_ERROR;
+	int status = begin(st) == 0 ? end(st, admin_otp_cancel(st, otp_id, cooldown), KEEP_OK) : ST_ERROR;
 	pthread_mutex_unlock(&st->lock);
 	return status;
 }
 
-static int admin_id_of_email(struct store *st, const char *email, int64_t *id)
+/* The admin's own live OTP of `purpose`: 1 found (id and hash copied), 0 none, -1 error. */
+static int admin_live_otp(struct store *st, enum admin_purpose purpose, int64_t admin_id, int64_t now,
+			  int max_tries, int64_t *otp_id, unsigned char *hash)
 {
-	struct admin a;
-	sqlite3_stmt *s = stmt(st, S_ADMIN_BY_EMAIL);
-	bind_text(s, 1, email);
-	int status = admin_one(st, s, &a);
-	*id = status == ST_OK ? a.id : 0;
-	return status;
+	sqlite3_stmt *s = otp_stmt(st, S_ADMIN_OTP_OF_ADMIN, purpose, now, max_tries);
+	sqlite3_bind_int64(s, 4, admin_id);
+	int rc = step(st, s, "read otp");
+	int found = rc == SQLITE_ROW && sqlite3_column_bytes(s, 1) == OTP_HASH_BYTES;
+	if (found) {
+		*otp_id = sqlite3_column_int64(s, 0);
+		memcpy(hash, sqlite3_column_blob(s, 1), OTP_HASH_BYTES);
+	}
+	sqlite3_reset(s);
+	return rc < 0 ? -1 : found;
 }
 
 static int admin_otp_find(struct store *st, enum admin_purpose purpose, const unsigned char *hash,
-			  int64_t admin_id, const char *email, int64_t now, int max_tries,
+			  int64_t admin_id, int64_t now, int max_tries, struct limit_use *budget,
 			  int64_t *otp_id, int64_t *found_admin)
 {
-	sqlite3_stmt *s;
-	int rc, match = 0;
+	unsigned char stored[OTP_HASH_BYTES];
+	int status;
 	if (admin_id > 0) {
-		s = otp_stmt(st, S_ADMIN_OTP_OF_ADMIN, purpose, now, max_tries);
-		sqlite3_bind_int64(s, 4, admin_id);
-		rc = step(st, s, "read otp");
-		if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 1) == OTP_HASH_BYTES) {
-			match = otp_hash_equal(sqlite3_column_blob(s, 1), hash);
-			*otp_id = sqlite3_column_int64(s, 0);
+		int live = admin_live_otp(st, purpose, admin_id, now, max_tries, otp_id, stored);
+		if (live <= 0)
+			return live < 0 ? ST_ERROR : ST_NONE;
+		if ((status = limit_take(st, budget, now)) != ST_OK)
+			return status;
+		if (otp_hash_equal(stored, hash)) {
 			*found_admin = admin_id;
+			return limit_succeeded(st, budget);
 		}
-	} else {
-		s = otp_stmt(st, S_ADMIN_OTP_BY_CODE, purpose, now, max_tries);
-		bind_hash(s, 4, hash);
-		bind_text(s, 5, email);
-		rc = step(st, s, "find otp");
-		if (rc == SQLITE_ROW) {
-			match = 1;
-			*otp_id = sqlite3_column_int64(s, 0);
-			*found_admin = sqlite3_column_int64(s, 1);
-		}
+		sqlite3_stmt *s = otp_stmt(st, S_ADMIN_OTP_MISS, purpose, now, max_tries);
+		sqlite3_bind_int64(s, 4, admin_id);
+		return run(st, s, "count otp miss") == 0 ? ST_WRONG : ST_ERROR;
+	}
+	if ((status = limit_take(st, budget, now)) != ST_OK)
+		return status;
+	sqlite3_stmt *s = otp_stmt(st, S_ADMIN_OTP_BY_CODE, purpose, now, max_tries);
+	bind_hash(s, 4, hash);
+	int rc = step(st, s, "find otp");
+	if (rc == SQLITE_ROW) {
+		*otp_id = sqlite3_column_int64(s, 0);
+		*found_admin = sqlite3_column_int64(s, 1);
 	}
 	sqlite3_reset(s);
 	if (rc < 0)
 		return ST_ERROR;
-	if (match)
-		return ST_OK;
-	/* a miss counts against the OTP it was meant for, when we can tell which */
-	int64_t victim = admin_id;
-	if (victim <= 0 && email) {
-		int status = admin_id_of_email(st, email, &victim);
-		if (status == ST_ERROR)
-			return ST_ERROR;
-		if (status != ST_OK)
-			return ST_WRONG;
-	}
-	if (victim > 0) {
-		s = otp_stmt(st, S_ADMIN_OTP_MISS, purpose, now, max_tries);
-		sqlite3_bind_int64(s, 4, victim);
-		if (run(st, s, "count otp miss") != 0)
-			return ST_ERROR;
-	}
-	return ST_WRONG;
+	return rc == SQLITE_ROW ? limit_succeeded(st, budget) : ST_WRONG;
 }
 
 int store_admin_otp_find(struct store *st, enum admin_purpose purpose, const unsigned char *hash,
-			 int64_t admin_id, const char *email, int64_t now, int max_tries,
+			 int64_t admin_id, int64_t now, int max_tries, struct limit_use *budget,
 			 int64_t *otp_id, int64_t *found_admin)
 {
 	pthread_mutex_lock(&st->lock);
 	/* a miss is counted: every answer is kept */
 	int status = begin(st) == 0
-			     ? end(st, admin_otp_find(st, purpose, hash, admin_id, email, now, max_tries, otp_id, found_admin),
+			     ? end(st, admin_otp_find(st, purpose, hash, admin_id, now, max_tries, budget, otp_id, found_admin),
 				   KEEP_ANSWERS)
 			     : ST_ERROR;
 	pthread_mutex_unlock(&st->lock);
@@ -862,6 +899,14 @@ static int otp_consume(struct store *st, int64_t otp_id, int64_t admin_id, int64
 	return rc < 0 ? ST_ERROR : rc == SQLITE_ROW ? ST_OK : ST_WRONG;
 }
 
+/* A new credential: every code issued before it dies. */
+static int retire_codes(struct store *st, int64_t admin_id)
+{
+	sqlite3_stmt *s = stmt(st, S_ADMIN_OTP_KILL_ALL);
+	sqlite3_bind_int64(s, 1, admin_id);
+	return run(st, s, "retire codes") == 0 ? ST_OK : ST_ERROR;
+}
+
 static int admin_password_set(struct store *st, int64_t otp_id, int64_t admin_id,
 			      const char *hash, int verify_email, int revoke_tokens, int64_t now)
 {
@@ -875,7 +920,7 @@ static int admin_password_set(struct store *st, int64_t otp_id, int64_t admin_id
 	sqlite3_bind_int64(s, 4, now);
 	if (run(st, s, "set password") != 0 || (revoke_tokens && revoke_all(st, admin_id, now) != 0))
 		return ST_ERROR;
-	return ST_OK;
+	return retire_codes(st, admin_id);
 }
 
 int store_admin_password_set(struct store *st, int64_t otp_id, int64_t admin_id,
@@ -898,7 +943,8 @@ static int admin_email_set(struct store *st, int64_t otp_id, int64_t admin_id, i
 	sqlite3_bind_int64(s, 1, admin_id);
 	bind_text(s, 2, new_email);
 	sqlite3_bind_int64(s, 3, now);
-	return insert_status(st, s, "set email");
+	status = insert_status(st, s, "set email");
+	return status == ST_OK ? retire_codes(st, admin_id) : status;
 }
 
 int store_admin_email_set(struct store *st, int64_t otp_id, int64_t admin_id, int64_t now,
@@ -1012,46 +1058,12 @@ int store_audit_list(struct store *st, int64_t since, const char *email,
 	return rc < 0 ? ST_ERROR : ST_OK;
 }
 
-/* ---- wrong-guess budgets ---- */
-
-int store_guess_check(struct store *st, const char *key, int64_t now, int64_t window_ms, int budget,
-		      long *retry_after_s)
-{
-	if (budget <= 0)
-		return ST_OK;
-	pthread_mutex_lock(&st->lock);
-	sqlite3_stmt *s = stmt(st, S_GUESS_GET);
-	bind_text(s, 1, key);
-	int rc = step(st, s, "read guesses");
-	int status = rc < 0 ? ST_ERROR : ST_OK;
-	if (rc == SQLITE_ROW) {
-		int64_t start = sqlite3_column_int64(s, 0);
-		int count = sqlite3_column_int(s, 1);
-		if (start + window_ms > now && count >= budget) {
-			*retry_after_s = (long)((start + window_ms - now + 999) / 1000);
-			status = ST_COOLDOWN;
-		}
-	}
-	sqlite3_reset(s);
-	pthread_mutex_unlock(&st->lock);
-	return status;
-}
-
-int store_guess_miss(struct store *st, const char *key, int64_t now, int64_t window_ms)
+int store_audit_prune(struct store *st, int64_t before)
 {
 	pthread_mutex_lock(&st->lock);
-	sqlite3_stmt *s = stmt(st, S_GUESS_MISS);
-	bind_text(s, 1, key);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int64(s, 3, window_ms);
-	int rc = run(st, s, "count guess");
-	/* budgets whose window has passed mean nothing: drop them every so often */
-	if (rc == 0 && ++st->misses % 1024 == 0) {
-		s = stmt(st, S_GUESS_PRUNE);
-		sqlite3_bind_int64(s, 1, now);
-		sqlite3_bind_int64(s, 2, window_ms);
-		rc = run(st, s, "prune guesses");
-	}
+	sqlite3_stmt *s = stmt(st, S_AUDIT_PRUNE);
+	sqlite3_bind_int64(s, 1, before);
+	int rc = run(st, s, "prune audit");
 	pthread_mutex_unlock(&st->lock);
 	return rc == 0 ? ST_OK : ST_ERROR;
 }

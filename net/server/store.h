@@ -21,7 +21,7 @@ enum store_status {
 	ST_CONFLICT,  /* a unique value is taken */
 	ST_EXISTS,    /* citizen create: a live OTP exists */
 	ST_NONE,      /* citizen resend: no OTP to replace */
-	ST_COOLDOWN,  /* a code was sent to this address too recently */
+	ST_LIMITED,   /* an abuse limit's budget is spent (limit_use.retry_after_s set) */
 	ST_WRONG,     /* wrong, expired, used or dead OTP */
 	ST_ERROR,     /* the database failed; details went to stderr */
 };
@@ -39,20 +39,44 @@ void store_rollback(struct store *st);
 int store_user_add(struct store *st, const char *phone, const char *type,
 		   const char *nom, const char *prenom, int64_t now);
 
+/* ---- abuse limits: counts per key, each taken in one atomic statement (abuse.h says which) ---- */
+#define LIMIT_KEY_MAX 96
+
+struct limit_use {
+	char key[LIMIT_KEY_MAX];
+	long budget;          /* uses per window; <= 0: no limit */
+	int64_t window_ms;    /* slides with every counted use */
+	int clear_on_success; /* counts failures in a row: a success starts again from zero */
+	int limit;            /* which limit (enum limit_id of abuse.h), for the reply */
+	long retry_after_s;   /* out, with ST_LIMITED */
+	int taken;            /* out: one use was counted */
+};
+
+/* Counts one use unless the budget is spent: ST_OK, ST_LIMITED (retry set) or ST_ERROR. */
+int store_limit_take(struct store *st, struct limit_use *lu, int64_t now);
+/* Gives back a use that turned out not to count (a mail that failed). */
+int store_limit_refund(struct store *st, const struct limit_use *lu);
+int store_limit_clear(struct store *st, const char *key);
+
 struct otp_request {
-	const char *address; /* phone or lower-cased e-mail: the cooldown key */
 	const unsigned char *hash;
 	int64_t now;
 	int64_t expires_at;
-	int64_t cooldown_ms;
-	long retry_after_s; /* out, with ST_COOLDOWN */
+	struct limit_use *cooldown; /* taken with the code, in the same transaction */
 };
 
-/* create (ST_EXISTS if live) or resend (ST_NONE if none or used); ST_NOT_FOUND: no citizen. */
+/*
+ * create (ST_EXISTS if live) or resend (ST_NONE if none or used); ST_NOT_FOUND:
+ * no citizen; ST_LIMITED: the cooldown holds.
+ */
 int store_citizen_otp_issue(struct store *st, const char *phone, int create, struct otp_request *rq);
-/* Consumes the citizen's live OTP if hash matches; a miss counts one try. */
+/*
+ * Consumes the citizen's live OTP if hash matches; a miss counts one try.
+ * `budget` is taken only when a code is live (a guess at nothing costs the
+ * citizen nothing), before the comparison: ST_LIMITED when spent.
+ */
 int store_citizen_otp_verify(struct store *st, const char *phone, const unsigned char *hash,
-			     int64_t now, int max_tries);
+			     int64_t now, int max_tries, struct limit_use *budget);
 
 /* ---- admins ---- */
 struct admin {
@@ -69,8 +93,6 @@ struct admin {
 	char password_hash[128]; /* crypto_pwhash_STRBYTES */
 	int has_password;
 	int64_t email_verified_at; /* 0: never */
-	int failed_logins;
-	int64_t locked_until;
 	int64_t deleted_at; /* 0: live */
 };
 
@@ -86,10 +108,6 @@ int store_admin_by_email(struct store *st, const char *email, struct admin *out)
 int store_admin_by_matricule_email(struct store *st, const char *matricule, const char *email,
 				   struct admin *out);
 
-/* A wrong password: returns the count; at `max` (0: never) locks until lock_until. */
-int store_login_failed(struct store *st, int64_t admin_id, int max, int64_t lock_until);
-int store_login_succeeded(struct store *st, int64_t admin_id);
-
 /* ---- admin OTPs ---- */
 enum admin_purpose { PURPOSE_SIGNUP, PURPOSE_PASSWORD_RESET, PURPOSE_PASSWORD_CHANGE, PURPOSE_EMAIL_CHANGE };
 const char *store_purpose_name(enum admin_purpose p);
@@ -97,28 +115,32 @@ const char *store_purpose_name(enum admin_purpose p);
 /*
  * Issues an OTP for (admin, purpose), killing the previous one. ST_CONFLICT:
  * a live code of that purpose already has this hash (draw another);
- * ST_COOLDOWN: rq->retry_after_s set. On ST_OK, *otp_id and *prev_sent
- * (-1: never) let store_admin_otp_cancel undo it if the mail fails.
+ * ST_LIMITED: the cooldown holds. On ST_OK, *otp_id lets
+ * store_admin_otp_cancel undo it (and give the cooldown back) if the mail fails.
  */
 int store_admin_otp_issue(struct store *st, int64_t admin_id, enum admin_purpose purpose,
-			  const char *new_email, struct otp_request *rq,
-			  int64_t *otp_id, int64_t *prev_sent);
-int store_admin_otp_cancel(struct store *st, int64_t otp_id, const char *address, int64_t prev_sent);
+			  const char *new_email, struct otp_request *rq, int64_t *otp_id);
+int store_admin_otp_cancel(struct store *st, int64_t otp_id, const struct limit_use *cooldown);
 
 /*
  * Finds the live OTP of `purpose` with this hash: the admin's own when
- * admin_id > 0, else anyone's (narrowed to `email` when non-NULL). ST_WRONG
- * counts a try on the OTP of the admin it could be told apart for.
+ * admin_id > 0 (ST_NONE when that admin has none: nothing to guess, nothing
+ * taken), else anyone's. `budget` is taken before the comparison (ST_LIMITED
+ * when spent); a miss on an admin's own code also counts a try on it.
  */
 int store_admin_otp_find(struct store *st, enum admin_purpose purpose, const unsigned char *hash,
-			 int64_t admin_id, const char *email, int64_t now, int max_tries,
+			 int64_t admin_id, int64_t now, int max_tries, struct limit_use *budget,
 			 int64_t *otp_id, int64_t *found_admin);
 
-/* Consumes the OTP and sets the password; optionally marks the e-mail verified
- * and revokes every token. ST_WRONG if the OTP stopped being live meanwhile. */
+/*
+ * Consumes the OTP and sets the password; optionally marks the e-mail verified
+ * and revokes every token. Every other code of the admin is retired: a new
+ * credential outlives no code issued before it. ST_WRONG if the OTP stopped
+ * being live meanwhile.
+ */
 int store_admin_password_set(struct store *st, int64_t otp_id, int64_t admin_id,
 			     const char *hash, int verify_email, int revoke_tokens, int64_t now);
-/* Consumes the OTP and moves the admin to its new e-mail (copied to new_email, 320 bytes). */
+/* Consumes the OTP, moves the admin to its new e-mail (copied to new_email, 320 bytes), retires every other code. */
 int store_admin_email_set(struct store *st, int64_t otp_id, int64_t admin_id, int64_t now,
 			  char *new_email);
 
@@ -143,14 +165,7 @@ int store_audit_add(struct store *st, int64_t admin_id, const char *email, const
 /* Rows at or after `since`, for one e-mail when non-NULL, oldest first. */
 int store_audit_list(struct store *st, int64_t since, const char *email,
 		     void (*fn)(const struct audit_row *, void *), void *ctx);
-
-/*
- * Wrong OTP guesses per key (a phone, an admin, a client address) across
- * regenerated codes: at most `budget` per window. ST_COOLDOWN (retry set)
- * when spent; store_guess_miss counts one.
- */
-int store_guess_check(struct store *st, const char *key, int64_t now, int64_t window_ms, int budget,
-		      long *retry_after_s);
-int store_guess_miss(struct store *st, const char *key, int64_t now, int64_t window_ms);
+/* Deletes the rows older than `before` (the retention, --audit-days). */
+int store_audit_prune(struct store *st, int64_t before);
 
 #endif

@@ -33,7 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.otp_cooldown = 0;
 	cfg.rate_limit = 0;
 	app.cfg = &cfg;
-	if (store_open(path, &app.store, err, sizeof err) != 0 || !(app.mailer = mailer_open(outbox, "fuzz@localhost", 5, err, sizeof err)))
+	if (!(app.abuse = abuse_new(&cfg)) || store_open(path, &app.store, err, sizeof err) != 0 || !(app.mailer = mailer_open(outbox, "fuzz@localhost", 5, err, sizeof err)))
 		abort();
 	password_init(1);
 	store_user_add(app.store, "0123456789", "CITIZEN", NULL, NULL, clock_now_ms());
@@ -75,6 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.body_too_large = left > API_BODY_MAX,
 		.authorization = auth[0] ? auth : NULL,
 		.client_ip = "127.0.0.1",
+		.client_key = "127.0.0.1",
 	};
 	struct reply out = { 0 };
 	api_handle(&rq, &out);

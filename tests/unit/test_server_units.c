@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "jsonbody.h"
@@ -10,6 +11,7 @@
 #include "otp.h"
 #include "password.h"
 #include "phone.h"
+#include "store.h"
 #include "token.h"
 
 /* ---- phone numbers ---- */
@@ -262,21 +264,107 @@ START_TEST(cidr_lists_parse_and_match)
 }
 END_TEST
 
+/* The client of a request whose peer is `peer` and whose X-Forwarded-For lines are given. */
+static const char *client(const struct cidr_list *l, const char *peer, const char *const *lines, size_t n)
+{
+	static char out[NETADDR_TEXT];
+	netaddr_client(l, peer, lines, n, out);
+	return out;
+}
+
 START_TEST(forwarded_client_is_the_rightmost_untrusted)
 {
 	struct cidr_list l;
-	char out[64];
 	netaddr_parse_list("127.0.0.0/8,10.0.0.0/8", &l);
-	netaddr_client(&l, "127.0.0.1", "203.0.113.9", out, sizeof out);
-	ck_assert_str_eq(out, "203.0.113.9");
-	netaddr_client(&l, "127.0.0.1", "1.1.1.1, 203.0.113.9, 10.1.1.1", out, sizeof out);
-	ck_assert_str_eq(out, "203.0.113.9");
-	netaddr_client(&l, "198.51.100.2", "203.0.113.9", out, sizeof out); /* untrusted peer: header ignored */
-	ck_assert_str_eq(out, "198.51.100.2");
-	netaddr_client(&l, "127.0.0.1", NULL, out, sizeof out);
-	ck_assert_str_eq(out, "127.0.0.1");
-	netaddr_client(&l, "127.0.0.1", "not-an-ip", out, sizeof out);
-	ck_assert_str_eq(out, "127.0.0.1");
+	const char *one[] = { "203.0.113.9" };
+	ck_assert_str_eq(client(&l, "127.0.0.1", one, 1), "203.0.113.9");
+	const char *chain[] = { "1.1.1.1, 203.0.113.9, 10.1.1.1" };
+	ck_assert_str_eq(client(&l, "127.0.0.1", chain, 1), "203.0.113.9");
+	ck_assert_str_eq(client(&l, "198.51.100.2", one, 1), "198.51.100.2"); /* untrusted peer: header ignored */
+	ck_assert_str_eq(client(&l, "127.0.0.1", NULL, 0), "127.0.0.1");
+	const char *garbage[] = { "not-an-ip" };
+	ck_assert_str_eq(client(&l, "127.0.0.1", garbage, 1), "127.0.0.1");
+	/* a client's own line comes first: the proxy's line, last, wins */
+	const char *split[] = { "6.6.6.6", "203.0.113.9" };
+	ck_assert_str_eq(client(&l, "127.0.0.1", split, 2), "203.0.113.9");
+	const char *split_trusted[] = { "6.6.6.6", "203.0.113.9", "10.0.0.2" };
+	ck_assert_str_eq(client(&l, "127.0.0.1", split_trusted, 3), "203.0.113.9");
+	/* padding of any length on the client's side changes nothing */
+	static char padded[20000];
+	memset(padded, ' ', sizeof padded);
+	memcpy(padded + 100, "6.6.6.6", 7);
+	snprintf(padded + sizeof padded - 40, 40, "7.7.7.7 , ,203.0.113.9");
+	const char *pad[] = { padded };
+	ck_assert_str_eq(client(&l, "127.0.0.1", pad, 1), "203.0.113.9");
+	const char *empty[] = { "", " , ", "203.0.113.9," };
+	ck_assert_str_eq(client(&l, "127.0.0.1", empty, 3), "203.0.113.9");
+}
+END_TEST
+
+START_TEST(limit_keys_take_ipv6_by_its_64)
+{
+	char key[NETADDR_KEY];
+	netaddr_key("203.0.113.9", key);
+	ck_assert_str_eq(key, "203.0.113.9");
+	netaddr_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd", key);
+	ck_assert_str_eq(key, "2001:db8:1:2::/64");
+	netaddr_key("2001:db8:1:2::1", key);
+	ck_assert_str_eq(key, "2001:db8:1:2::/64");
+	netaddr_key("::ffff:198.51.100.4", key);
+	ck_assert_str_eq(key, "198.51.100.4");
+	netaddr_key("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", key);
+	ck_assert_str_eq(key, "ffff:ffff:ffff:ffff::/64");
+}
+END_TEST
+
+static struct store *temp_store(char *dir)
+{
+	char path[256], err[256];
+	struct store *st;
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	ck_assert_int_eq(store_open(path, &st, err, sizeof err), 0);
+	return st;
+}
+
+static void temp_store_close(struct store *st, const char *dir)
+{
+	char cmd[300];
+	store_close(st);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(limits_count_refuse_slide_and_clear)
+{
+	char dir[] = "/tmp/guichet-unit-XXXXXX";
+	struct store *st = temp_store(dir);
+	struct limit_use lu = { .key = "guess:x", .budget = 3, .window_ms = 1000, .clear_on_success = 1 };
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(store_limit_take(st, &lu, 10000 + i), ST_OK);
+		ck_assert(lu.taken);
+	}
+	ck_assert_int_eq(store_limit_take(st, &lu, 10100), ST_LIMITED);
+	ck_assert(!lu.taken);
+	/* the window slid with the last counted use (t=10002), not with the refusal */
+	ck_assert_int_eq(lu.retry_after_s, 1);
+	ck_assert_int_eq(store_limit_take(st, &lu, 10900), ST_LIMITED);
+	/* past it, counting starts again from one: no re-arming on a single use */
+	ck_assert_int_eq(store_limit_take(st, &lu, 11003), ST_OK);
+	ck_assert_int_eq(store_limit_take(st, &lu, 11004), ST_OK);
+	ck_assert_int_eq(store_limit_refund(st, &lu), ST_OK);
+	ck_assert_int_eq(store_limit_take(st, &lu, 11005), ST_OK);
+	ck_assert_int_eq(store_limit_take(st, &lu, 11006), ST_OK);
+	ck_assert_int_eq(store_limit_take(st, &lu, 11006), ST_LIMITED);
+	ck_assert_int_eq(store_limit_clear(st, lu.key), ST_OK);
+	ck_assert_int_eq(store_limit_take(st, &lu, 11007), ST_OK);
+	/* other keys, and no budget, are their own */
+	struct limit_use other = { .key = "guess:y", .budget = 1, .window_ms = 1000 };
+	ck_assert_int_eq(store_limit_take(st, &other, 11008), ST_OK);
+	struct limit_use none = { .key = "guess:z", .budget = 0 };
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(store_limit_take(st, &none, 11009), ST_OK);
+	temp_store_close(st, dir);
 }
 END_TEST
 
@@ -304,6 +392,8 @@ static Suite *server_suite(void)
 		{ "time", iso_time_utc_with_millis },
 		{ "netaddr", cidr_lists_parse_and_match },
 		{ "netaddr", forwarded_client_is_the_rightmost_untrusted },
+		{ "netaddr", limit_keys_take_ipv6_by_its_64 },
+		{ "store", limits_count_refuse_slide_and_clear },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		TCase *tc = tcase_create(cases[i].name);
