@@ -122,13 +122,18 @@ $(FUZZ_DIR)/fuzz-client: tests/fuzz/fuzz_client.c net/client.c net/transport.c n
 	$(Q)clang $(FUZZ_CFLAGS) $(CONSOLE_CFLAGS) -Inet -o $@ tests/fuzz/fuzz_client.c net/client.c net/transport.c \
 		$(shell pkg-config --libs libcurl libcjson)
 
+$(FUZZ_DIR)/fuzz-abuse: tests/fuzz/fuzz_abuse.c net/server/netaddr.c net/server/netaddr.h
+	@mkdir -p $(@D)
+	@echo "  FUZZ    $@"
+	$(Q)clang $(FUZZ_CFLAGS) -Inet/server -o $@ tests/fuzz/fuzz_abuse.c net/server/netaddr.c
+
 fuzz-deps: deps
 	$(call install_missing,$(FUZZ_DEBS))
 
 # Each target runs FUZZ_SECONDS from the seeds in tests/fuzz/corpus (new inputs go to build/fuzz).
 fuzz: fuzz-deps
-	@$(MAKE) --no-print-directory $(FUZZ_DIR)/fuzz-api $(FUZZ_DIR)/fuzz-client
-	@for t in api client; do \
+	@$(MAKE) --no-print-directory $(FUZZ_DIR)/fuzz-api $(FUZZ_DIR)/fuzz-client $(FUZZ_DIR)/fuzz-abuse
+	@for t in api client abuse; do \
 		mkdir -p $(FUZZ_DIR)/corpus-$$t; \
 		echo "== fuzz-$$t for $(FUZZ_SECONDS) s"; \
 		$(FUZZ_DIR)/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=4096 \

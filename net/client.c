@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,10 +142,107 @@ void client_call_free(struct client_call *call)
 	transport_release(&call->x);
 }
 
+/* ---- server text made safe for a terminal ---- */
+
+/*
+ * The length (1-4) of the valid UTF-8 character at s[0..len), its code point
+ * in *cp; 0 when s[0] starts no valid character (stray continuation, overlong
+ * form, surrogate, past U+10FFFF, cut short).
+ */
+static size_t utf8_char(const unsigned char *s, size_t len, unsigned long *cp)
+{
+	static const unsigned long least[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xC0 && s[0] < 0xE0 ? 2 : s[0] >= 0xE0 && s[0] < 0xF0 ? 3
+		 : s[0] >= 0xF0 && s[0] < 0xF8 ? 4 : 0;
+	if (n == 0 || n > len)
+		return 0;
+	unsigned long c = n == 1 ? s[0] : s[0] & (0x7Fu >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3Fu);
+	}
+	if (c < least[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* C0, DEL and C1: what a terminal may take as a command. */
+static int is_control(unsigned long cp)
+{
+	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
+size_t client_clean_text(char *out, size_t outsz, const char *in, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0;
+	if (outsz == 0)
+		return 0;
+	for (size_t i = 0; i < len;) {
+		unsigned long cp = 0;
+		size_t n = utf8_char(s + i, len - i, &cp);
+		int safe = n > 0 && !is_control(cp);
+		size_t w = safe ? n : 1;
+		if (o + w >= outsz) /* never half a character */
+			break;
+		if (safe)
+			memcpy(out + o, s + i, n);
+		else
+			out[o] = '?';
+		o += w;
+		i += n ? n : 1;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+char *client_clean_json(const char *json, size_t len, int one_line)
+{
+	if (len > (SIZE_MAX - 1) / 6)
+		return NULL;
+	size_t cap = len * 6 + 1; /* "\u00XX" for every byte at worst */
+	char *out = malloc(cap);
+	if (!out)
+		return NULL;
+	const unsigned char *s = (const unsigned char *)json;
+	size_t o = 0;
+	int in_string = 0, escaped = 0;
+	for (size_t i = 0; i < len;) {
+		unsigned long cp = 0;
+		size_t n = utf8_char(s + i, len - i, &cp);
+		if (n == 0 || is_control(cp)) {
+			if (in_string && n == 0)
+				o += (size_t)snprintf(out + o, cap - o, "\\ufffd");
+			else if (in_string)
+				o += (size_t)snprintf(out + o, cap - o, "\\u%04lx", cp);
+			else if (cp == '\n' && !one_line)
+				out[o++] = '\n';
+			else /* JSON whitespace stays whitespace; the rest was not JSON anyway */
+				out[o++] = n && (cp == '\t' || cp == '\n' || cp == '\r') ? ' ' : '?';
+			i += n ? n : 1;
+			escaped = 0;
+			continue;
+		}
+		if (in_string && !escaped && cp == '"')
+			in_string = 0;
+		else if (!in_string && cp == '"')
+			in_string = 1;
+		escaped = in_string && !escaped && cp == '\\';
+		memcpy(out + o, s + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static void copy_string(const cJSON *obj, const char *name, char *out, size_t outsz)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
-	snprintf(out, outsz, "%s", cJSON_IsString(item) && item->valuestring ? item->valuestring : "");
+	const char *s = cJSON_IsString(item) && item->valuestring ? item->valuestring : "";
+	client_clean_text(out, outsz, s, strlen(s));
 }
 
 static void read_admin(const cJSON *a, struct client_result *r)
@@ -167,9 +265,7 @@ static void read_admin(const cJSON *a, struct client_result *r)
 void client_parse(const char *json, size_t len, struct client_result *r)
 {
 	cJSON *root = json ? cJSON_ParseWithLength(json, len) : NULL;
-	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(root, "message");
-	if (cJSON_IsString(msg) && msg->valuestring)
-		snprintf(r->message, sizeof r->message, "%s", msg->valuestring);
+	copy_string(root, "message", r->message, sizeof r->message);
 	const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
 	if (cJSON_IsObject(data)) {
 		read_admin(cJSON_GetObjectItemCaseSensitive(data, "admin"), r);
@@ -192,15 +288,17 @@ void client_call_result(const struct client_call *call, struct client_result *r)
 	r->status = x->status;
 	r->retry_after = x->retry_after;
 	r->raw_json = x->response ? x->response : "";
+	char error[CURL_ERROR_SIZE]; /* libcurl's words may quote the server's */
+	client_clean_text(error, sizeof error, x->error, strnlen(x->error, sizeof x->error));
 	if (x->result != CURLE_OK && x->status == 0) {
 		r->outcome = CLIENT_UNREACHABLE;
-		snprintf(r->message, sizeof r->message, "Serveur injoignable : %s", x->error);
+		snprintf(r->message, sizeof r->message, "Serveur injoignable : %s", error);
 		return;
 	}
 	if (x->result != CURLE_OK || x->overflow) {
 		r->outcome = CLIENT_SERVER_ERROR;
 		snprintf(r->message, sizeof r->message, "Réponse incomplète du serveur : %s",
-			 x->overflow ? "trop volumineuse" : x->error);
+			 x->overflow ? "trop volumineuse" : error);
 		return;
 	}
 	client_parse(x->response, x->response_len, r);

@@ -30,7 +30,7 @@ struct client_result {
 	enum client_outcome outcome;
 	long status;          /* HTTP status, 0 when unreachable */
 	long retry_after;     /* seconds, from Retry-After */
-	char message[512];    /* the server's message verbatim, or what went wrong */
+	char message[512];    /* the server's message (controls shown as '?'), or what went wrong */
 	int auth_failed;      /* 401 "Non authentifié.": the token is missing, expired or revoked */
 	const char *raw_json; /* the body as received (valid until the call is freed) */
 	int has_admin;
@@ -74,6 +74,27 @@ void client_call_cancel(struct client_call *call, CURLM *multi);
 /* Reads the finished call into *r (zeroed first). */
 void client_call_result(const struct client_call *call, struct client_result *r);
 void client_call_free(struct client_call *call);
+
+/*
+ * Server text made safe for a terminal. Every string of a client_result went
+ * through client_clean_text; raw_json did not: print it through client_clean_json.
+ */
+
+/*
+ * Copies in[0..len) into out (NUL-terminated, at most outsz - 1 bytes, never
+ * half a character), writing '?' for every control character (C0 with TAB,
+ * CR and LF; DEL; C1 U+0080-U+009F) and every byte that is not valid UTF-8.
+ * Returns the length written.
+ */
+size_t client_clean_text(char *out, size_t outsz, const char *in, size_t len);
+/*
+ * The server's JSON as received, except that inside strings a control
+ * character becomes \u00XX and invalid UTF-8 \ufffd (valid JSON stays valid
+ * and means the same); outside strings TAB, CR and LF become a space (LF stays
+ * unless one_line) and anything else unsafe '?'. Returns a string you own
+ * (free()), or NULL when out of memory.
+ */
+char *client_clean_json(const char *json, size_t len, int one_line);
 
 /* Parses a response body as the API's (for tests and fuzzing): fills message and data. */
 void client_parse(const char *json, size_t len, struct client_result *r);

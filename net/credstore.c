@@ -89,7 +89,8 @@ static int keyring_error(struct credstore *cs, GError *error, char *msg, size_t 
 
 /* ---- file ---- */
 
-static int file_path(const struct credstore *cs, char *out, size_t outsz, int create_dir)
+/* what: "token" or "email" */
+static int file_path(const struct credstore *cs, const char *what, char *out, size_t outsz, int create_dir)
 {
 	char dir[2048];
 	const char *state = getenv("XDG_STATE_HOME");
@@ -118,13 +119,13 @@ static int file_path(const struct credstore *cs, char *out, size_t outsz, int cr
 		name[n++] = ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' || *s == '-')
 				    ? *s : '_';
 	name[n] = '\0';
-	return snprintf(out, outsz, "%s/token-%s", dir, name) < (int)outsz ? 0 : -1;
+	return snprintf(out, outsz, "%s/%s-%s", dir, what, name) < (int)outsz ? 0 : -1;
 }
 
-static char *file_load(const struct credstore *cs)
+static char *file_load(const struct credstore *cs, const char *what)
 {
 	char path[2400], buf[512];
-	if (file_path(cs, path, sizeof path, 0) != 0)
+	if (file_path(cs, what, path, sizeof path, 0) != 0)
 		return NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -140,11 +141,11 @@ static char *file_load(const struct credstore *cs)
 	return token;
 }
 
-static int file_save(const struct credstore *cs, const char *token, char *msg, size_t msgsz)
+static int file_save(const struct credstore *cs, const char *what, const char *token, char *msg, size_t msgsz)
 {
 	char path[2400], tmp[2500];
-	if (file_path(cs, path, sizeof path, 1) != 0) {
-		snprintf(msg, msgsz, "Impossible de créer le dossier du jeton (XDG_STATE_HOME).");
+	if (file_path(cs, what, path, sizeof path, 1) != 0) {
+		snprintf(msg, msgsz, "Impossible de créer le dossier de guichet (XDG_STATE_HOME).");
 		return -1;
 	}
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -174,7 +175,7 @@ char *credstore_load(struct credstore *cs, char *msg, size_t msgsz)
 	if (cs->memory)
 		return strdup(cs->memory);
 	if (cs->kind == CRED_FILE)
-		return file_load(cs);
+		return file_load(cs, "token");
 	if (cs->kind != CRED_KEYRING || cs->fell_back)
 		return NULL;
 	GError *error = NULL;
@@ -202,7 +203,7 @@ int credstore_save(struct credstore *cs, const char *token, char *msg, size_t ms
 	if (cs->kind == CRED_NONE)
 		return keep_in_memory(cs, token);
 	if (cs->kind == CRED_FILE)
-		return file_save(cs, token, msg, msgsz);
+		return file_save(cs, "token", token, msg, msgsz);
 	if (!cs->fell_back) {
 		GError *error = NULL;
 		char label[1200];
@@ -226,7 +227,7 @@ int credstore_clear(struct credstore *cs, char *msg, size_t msgsz)
 	cs->memory = NULL;
 	if (cs->kind == CRED_FILE) {
 		char path[2400];
-		if (file_path(cs, path, sizeof path, 0) == 0 && unlink(path) != 0 && errno != ENOENT) {
+		if (file_path(cs, "token", path, sizeof path, 0) == 0 && unlink(path) != 0 && errno != ENOENT) {
 			snprintf(msg, msgsz, "Impossible de supprimer %s : %s", path, strerror(errno));
 			return -1;
 		}
@@ -240,4 +241,32 @@ int credstore_clear(struct credstore *cs, char *msg, size_t msgsz)
 	if (error)
 		return keyring_error(cs, error, msg, msgsz) < 0 ? -1 : 0;
 	return 0;
+}
+
+/* ---- the admin's e-mail, for the code-only routes ---- */
+
+int credstore_save_email(struct credstore *cs, const char *email, char *msg, size_t msgsz)
+{
+	msg[0] = '\0';
+	snprintf(cs->email, sizeof cs->email, "%s", email);
+	return file_save(cs, "email", email, msg, msgsz);
+}
+
+int credstore_load_email(struct credstore *cs, char *out, size_t outsz)
+{
+	if (!cs->email[0]) {
+		char *email = file_load(cs, "email");
+		snprintf(cs->email, sizeof cs->email, "%s", email ? email : "");
+		free(email);
+	}
+	snprintf(out, outsz, "%s", cs->email);
+	return out[0] ? 0 : -1;
+}
+
+void credstore_clear_email(struct credstore *cs)
+{
+	char path[2400];
+	cs->email[0] = '\0';
+	if (file_path(cs, "email", path, sizeof path, 0) == 0)
+		unlink(path);
 }

@@ -18,6 +18,7 @@ struct credstore {
 	char server[1024];
 	char *memory;        /* the token when kept in memory */
 	const char *env_token;
+	char email[320];     /* the remembered e-mail (see credstore_save_email) */
 };
 
 /* kind from "keyring" | "file" | "none"; -1 if unknown. */
@@ -34,6 +35,19 @@ int credstore_save(struct credstore *cs, const char *token, char *msg, size_t ms
 /* 0 removed (or nothing was there); -1 failed (msg). */
 int credstore_clear(struct credstore *cs, char *msg, size_t msgsz);
 void credstore_free_token(char *token);
+
+/*
+ * The admin's e-mail given to the last `signup init` / `password forgot`, so that
+ * the code-only routes that follow can name their admin. Not a secret: kept in
+ * this process and in a 0600 file beside the token file (email-<server>),
+ * whatever the store kind.
+ */
+/* 0 remembered; -1 only for this process (msg says why). */
+int credstore_save_email(struct credstore *cs, const char *email, char *msg, size_t msgsz);
+/* 0 and the address in out; -1 when none is remembered. */
+int credstore_load_email(struct credstore *cs, char *out, size_t outsz);
+/* Forgets it (the code it served has been used). */
+void credstore_clear_email(struct credstore *cs);
 
 /* Where the token lives now, in French for the status bar: "trousseau", "fichier", "mémoire". */
 const char *credstore_where(const struct credstore *cs);

@@ -40,7 +40,9 @@ void cli_usage(FILE *to)
 		"  --cacert FILE         trust this CA for https (GUICHET_CACERT)\n"
 		"  --token-store KIND    keyring | file | none (GUICHET_TOKEN_STORE; default keyring)\n"
 		"  --password-stdin      read passwords from standard input, one per line\n"
-		"  --json                print the server's JSON response unchanged\n"
+		"  --email E             signup finish, password reset: the admin's address (default:\n"
+		"                        the one given to the last signup init / password forgot)\n"
+		"  --json                print the server's JSON response (control characters escaped)\n"
 		"  --keep-going          with --headless: run every line even after a failure\n"
 		"  --timeout S           give up on a request after S seconds (default 30)\n"
 		"  --version, --help\n\n"
@@ -138,7 +140,7 @@ static int finish(struct cli *cli, struct client_call *call, struct client_resul
 	client_call_run(call);
 	client_call_result(call, r);
 	if (cli->json && r->raw_json[0])
-		o->json = strdup(r->raw_json);
+		o->json = client_clean_json(r->raw_json, strlen(r->raw_json), cli->headless);
 	int code = r->outcome == CLIENT_OK ? EXIT_DONE
 		 : r->outcome == CLIENT_REFUSED ? EXIT_REFUSED
 		 : r->outcome == CLIENT_UNREACHABLE ? EXIT_UNREACHABLE
@@ -152,7 +154,8 @@ static int finish(struct cli *cli, struct client_call *call, struct client_resul
 struct run {
 	struct cli *cli;
 	char **args;
-	const char *email; /* --email, where a command takes it */
+	const char *email; /* --email, or the remembered one, where a command takes it */
+	char remembered[320];
 	char *token;       /* the stored token, for connected commands */
 	char password[1100];
 	struct client_call call;
@@ -167,7 +170,8 @@ struct command {
 	const char *sub; /* NULL: none */
 	int nargs;
 	const char *args_help;
-	int needs_token;
+	unsigned needs_token : 1;
+	unsigned names_admin : 1; /* a code-only route: always sends the admin's e-mail */
 	enum ask ask;
 	const char *prompt; /* with ASK_CURRENT */
 	int (*prepare)(struct run *run);
@@ -258,6 +262,28 @@ static int after_password_set(struct run *x, int code)
 	return code;
 }
 
+/* The address a code was mailed to, for the `finish` / `reset` that follows. */
+static int remember_email(struct run *x, int code, const char *email)
+{
+	char msg[512];
+	if (code == EXIT_DONE && credstore_save_email(&x->cli->tokens, email, msg, sizeof msg) != 0)
+		fprintf(stderr, "guichet: %s (l'adresse n'est retenue que pour ce processus)\n", msg);
+	return code;
+}
+
+static int after_signup_init(struct run *x, int code) { return remember_email(x, code, x->args[1]); }
+static int after_forgot(struct run *x, int code) { return remember_email(x, code, x->args[0]); }
+
+/* The code is used: the address is no longer needed. */
+static int after_signup_finish(struct run *x, int code)
+{
+	if (code == EXIT_DONE)
+		credstore_clear_email(&x->cli->tokens);
+	return code;
+}
+
+static int after_reset(struct run *x, int code) { return after_password_set(x, after_signup_finish(x, code)); }
+
 static int after_otp(struct run *x, int code)
 {
 	if (code == EXIT_DONE && x->r.has_code)
@@ -274,11 +300,12 @@ static const struct command COMMANDS[] = {
 	{ "logout", NULL, 0, "", .needs_token = 1, .prepare = prep_logout, .after = after_logout },
 	{ "whoami", NULL, 0, "", .needs_token = 1, .prepare = prep_whoami, .after = after_whoami },
 	{ "health", NULL, 0, "", .prepare = prep_health, .after = after_health },
-	{ "signup", "init", 2, "MATRICULE EMAIL", .prepare = prep_signup_init },
-	{ "signup", "finish", 1, "CODE [--email E]", .ask = ASK_NEW, .prepare = prep_signup_finish },
-	{ "password", "forgot", 1, "EMAIL", .prepare = prep_forgot },
-	{ "password", "reset", 1, "CODE [--email E]", .ask = ASK_NEW, .prepare = prep_reset,
-	  .after = after_password_set },
+	{ "signup", "init", 2, "MATRICULE EMAIL", .prepare = prep_signup_init, .after = after_signup_init },
+	{ "signup", "finish", 1, "CODE [--email E]", .names_admin = 1, .ask = ASK_NEW, .prepare = prep_signup_finish,
+	  .after = after_signup_finish },
+	{ "password", "forgot", 1, "EMAIL", .prepare = prep_forgot, .after = after_forgot },
+	{ "password", "reset", 1, "CODE [--email E]", .names_admin = 1, .ask = ASK_NEW, .prepare = prep_reset,
+	  .after = after_reset },
 	{ "password", "change-init", 0, "", .needs_token = 1, .prepare = prep_change_init },
 	{ "password", "change", 1, "CODE", .needs_token = 1, .ask = ASK_NEW, .prepare = prep_change,
 	  .after = after_password_set },
@@ -296,14 +323,25 @@ static int execute(const struct command *c, struct run *x)
 {
 	int code = EXIT_DONE;
 	char warn[512];
-	if (c->needs_token) {
+	if (c->names_admin && !x->email) {
+		if (credstore_load_email(&x->cli->tokens, x->remembered, sizeof x->remembered) == 0)
+			x->email = x->remembered;
+		else
+			code = outcome_set(x->o, EXIT_USAGE, "Adresse e-mail inconnue : ajoutez --email ADRESSE "
+							     "(celle donnée à « signup init » ou « password forgot »).");
+	}
+	if (code == EXIT_DONE && c->needs_token) {
 		x->token = credstore_load(&x->cli->tokens, warn, sizeof warn);
 		if (warn[0])
 			fprintf(stderr, "guichet: %s\n", warn);
 		if (!x->token)
-			return outcome_set(x->o, EXIT_REFUSED, "%s", NOT_CONNECTED);
+			code = outcome_set(x->o, EXIT_REFUSED, "%s", NOT_CONNECTED);
 	}
-	if (c->ask == ASK_CURRENT && read_secret(x->cli, c->prompt, x->password, sizeof x->password) != 0)
+	if (code != EXIT_DONE) {
+		/* the password line that follows is this command's: never run it as the next one */
+		if (c->ask != ASK_NOTHING && x->cli->password_stdin)
+			read_secret(x->cli, "", x->password, sizeof x->password);
+	} else if (c->ask == ASK_CURRENT && read_secret(x->cli, c->prompt, x->password, sizeof x->password) != 0)
 		code = outcome_set(x->o, EXIT_USAGE, "Mot de passe requis : utilisez --password-stdin ou un terminal.");
 	else if (c->ask == ASK_NEW)
 		code = read_new_password(x->cli, x->o, x->password, sizeof x->password);
@@ -458,7 +496,7 @@ int cli_script(struct cli *cli, int keep_going)
 		for (char *d = o.detail; (d = strchr(d, '\n'));)
 			*d = ' ';
 		if (cli->json && o.json)
-			printf("%s\n", o.json);
+			printf("%s\t%d\t%s\t%s\n", code == EXIT_DONE ? "ok" : "FAIL", lineno, shown, o.json);
 		else
 			printf("%s\t%d\t%s\t%s%s%s\n", code == EXIT_DONE ? "ok" : "FAIL", lineno, shown, o.message,
 			       o.detail[0] ? " | " : "", o.detail);

@@ -49,7 +49,7 @@ static void client_email(const char *in, char *out, size_t outsz)
 		return;
 	}
 	size_t n = 0, limit = outsz < CLIENT_TEXT_MAX + 4 ? outsz - 4 : CLIENT_TEXT_MAX;
-	for (; in[n] && n < limit; n++)
+	for (; n < limit && in[n]; n++)
 		out[n] = (in[n] > ' ' && in[n] < 0x7f) ? in[n] : '?';
 	snprintf(out + n, outsz - n, "%s", in[n] ? "..." : "");
 }

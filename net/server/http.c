@@ -301,11 +301,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 {
 	struct http *h = cls;
 	struct exchange *ex = *state;
+	(void)toe; /* a reply cut short was still the answer given */
 	if (!ex)
 		return;
 	connwatch_idle(h->watch, conn_entry_of(conn));
 	if (h->log_requests) {
-		int status = ex->phase == DONE && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ex->reply.status : 0;
+		/* the answer given; 0: none (the connection ended first) */
+		int status = ex->phase == DONE ? ex->reply.status : 0;
 		fprintf(stderr, "%s %s %d %lldms\n", ex->method, ex->path, status,
 			(long long)(clock_mono_ms() - ex->started));
 	}
@@ -413,6 +415,18 @@ static char *make_url(const char *listen, int tls, int port)
 	return url;
 }
 
+/* Stops the daemon and frees everything: no slow request may be running. */
+static void http_free(struct http *h)
+{
+	if (h->daemon)
+		MHD_stop_daemon(h->daemon);
+	jobs_stop(h->slow);
+	connwatch_stop(h->watch);
+	if (h->listen_fd >= 0)
+		close(h->listen_fd);
+	free(h);
+}
+
 struct http *http_start(struct app *app, const struct http_options *opt, char **url,
 			char *err, size_t errsz)
 {
@@ -461,7 +475,7 @@ struct http *http_start(struct app *app, const struct http_options *opt, char **
 	*url = make_url(opt->listen, opt->tls_cert != NULL, port);
 	return h;
 fail:
-	http_stop(h, 0);
+	http_free(h);
 	return NULL;
 }
 
@@ -482,12 +496,6 @@ int http_stop(struct http *h, long grace_ms)
 	 */
 	if (h->slow && jobs_drain(h->slow, grace_ms) != 0)
 		return -1;
-	if (h->daemon)
-		MHD_stop_daemon(h->daemon);
-	jobs_stop(h->slow);
-	connwatch_stop(h->watch);
-	if (h->listen_fd >= 0)
-		close(h->listen_fd);
-	free(h);
+	http_free(h);
 	return 0;
 }

@@ -36,7 +36,7 @@ class Console:
     def token_file(self):
         d = f"{self.home}/state/guichet"
         files = os.listdir(d) if os.path.isdir(d) else []
-        return [os.path.join(d, f) for f in files]
+        return [os.path.join(d, f) for f in files if f.startswith("token-")]
 
     def cleanup(self):
         shutil.rmtree(self.home, ignore_errors=True)
