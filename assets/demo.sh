@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: a throw-away guichetd with a demo admin and the seed's citizens,
-# then the console on it; quitting the console stops the backend.
+# admin mail and citizen SMS written to outbox folders, then the console on it;
+# quitting the console stops the backend.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BUILD:-build}
@@ -16,7 +17,7 @@ db="$dir/guichet.db"
 "$bin/guichetd" citizen import assets/demo-citizens.csv --db "$db" >/dev/null
 matricule=$("$bin/guichetd" admin add --db "$db" --email demo@guichet.local --nom Demo --prenom Admin \
 	--telephone 677342134 --pays Cameroun --ville Yaoundé)
-"$bin/guichetd" serve --listen 127.0.0.1:0 --db "$db" --mail "outbox:$dir/outbox" \
+"$bin/guichetd" serve --listen 127.0.0.1:0 --db "$db" --mail "outbox:$dir/outbox" --sms "outbox:$dir/sms" \
 	>"$dir/listen" 2>"$dir/guichetd.log" &
 pid=$!
 for _ in $(seq 100); do grep -q listening "$dir/listen" 2>/dev/null && break; sleep 0.05; done
@@ -31,6 +32,8 @@ cat <<INFO
   Citoyens     : 0123456789, 9876543210
   Courrier     : les codes arrivent dans $dir/outbox (un fichier .eml par message)
                  dernier code : grep -h '^[0-9]' \$(ls -t $dir/outbox/*.eml | head -1)
+  SMS          : les codes citoyens arrivent dans $dir/sms (un fichier par SMS)
+                 dernier code : grep -hxE '[0-9]+' \$(ls -t $dir/sms/* | head -1)
 
   Copiez le matricule, puis dans la console : F2 (Inscription), collez-le, e-mail ci-dessus,
   saisissez le code reçu et choisissez un mot de passe, puis connectez-vous.

@@ -29,6 +29,7 @@ static int prepare(struct client_call *call, const struct transport_options *o, 
 			return -1;
 	}
 	int rc = transport_prepare(&call->x, o, method, path, body, token);
+	call->sent_token = token != NULL;
 	if (body) {
 		memset(body, 0, strlen(body)); /* may hold a password */
 		cJSON_free(body);
@@ -107,14 +108,16 @@ int client_email_change(struct client_call *call, const struct transport_options
 	return prepare(call, o, "PATCH", ADMIN "email-reset-process", token, 1, "otp", code, END);
 }
 
-int client_otp(struct client_call *call, const struct transport_options *o, const char *type, const char *phone)
+int client_otp(struct client_call *call, const struct transport_options *o, const char *token, const char *type,
+	       const char *phone)
 {
-	return prepare(call, o, "POST", "/otp", NULL, 1, "type", type, "phoneNumber", phone, END);
+	return prepare(call, o, "POST", "/otp", token, 1, "type", type, "phoneNumber", phone, END);
 }
 
-int client_otp_verify(struct client_call *call, const struct transport_options *o, const char *phone, const char *code)
+int client_otp_verify(struct client_call *call, const struct transport_options *o, const char *token, const char *phone,
+		      const char *code)
 {
-	return prepare(call, o, "POST", "/otp/verify", NULL, 1, "phoneNumber", phone, "otp", code, END);
+	return prepare(call, o, "POST", "/otp/verify", token, 1, "phoneNumber", phone, "otp", code, END);
 }
 
 void client_call_run(struct client_call *call)
@@ -270,9 +273,10 @@ void client_parse(const char *json, size_t len, struct client_result *r)
 	if (cJSON_IsObject(data)) {
 		read_admin(cJSON_GetObjectItemCaseSensitive(data, "admin"), r);
 		copy_string(data, "token", r->token, sizeof r->token);
-		const cJSON *otp = cJSON_GetObjectItemCaseSensitive(data, "otp");
-		if (cJSON_IsString(otp)) {
-			r->has_code = 1;
+		/* an issued citizen code has an expiry; the code itself may have gone by SMS only */
+		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(data, "expiresAt"))) {
+			r->otp_issued = 1;
+			r->has_code = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(data, "otp"));
 			copy_string(data, "otp", r->code, sizeof r->code);
 			copy_string(data, "phoneNumber", r->phone, sizeof r->phone);
 			copy_string(data, "expiresAt", r->expires_at, sizeof r->expires_at);
@@ -308,8 +312,11 @@ void client_call_result(const struct client_call *call, struct client_result *r)
 		r->outcome = CLIENT_REFUSED;
 	else
 		r->outcome = CLIENT_SERVER_ERROR;
-	/* other 401s (a wrong password or code) leave the session alone */
-	r->auth_failed = x->status == 401 && strcmp(r->message, "Non authentifié.") == 0;
+	/*
+	 * Only the token we sent can have expired: other 401s (a wrong password or
+	 * code, a citizen route that wants a token we do not have) leave the session alone.
+	 */
+	r->auth_failed = call->sent_token && x->status == 401 && strcmp(r->message, "Non authentifié.") == 0;
 	if (!r->message[0]) {
 		if (r->outcome == CLIENT_OK)
 			snprintf(r->message, sizeof r->message, "OK");

@@ -31,23 +31,31 @@ struct client_result {
 	long status;          /* HTTP status, 0 when unreachable */
 	long retry_after;     /* seconds, from Retry-After */
 	char message[512];    /* the server's message (controls shown as '?'), or what went wrong */
-	int auth_failed;      /* 401 "Non authentifié.": the token is missing, expired or revoked */
+	int auth_failed;      /* 401 "Non authentifié." to a request that carried a token: it expired or was revoked */
 	const char *raw_json; /* the body as received (valid until the call is freed) */
 	int has_admin;
 	struct client_admin admin;
 	char token[160];      /* login */
-	int has_code;         /* citizen OTP create/resend */
+	int otp_issued;       /* citizen OTP create/resend: phone and expiry */
+	int has_code;         /* ... and the code itself (not when it went by SMS only) */
 	char phone[40];
 	char code[16];
 	char expires_at[32];
 };
 
+/* Shown where the code would be when /otp kept it out of its answer (contract §9.2). */
+#define CLIENT_CODE_BY_SMS "Code envoyé par SMS."
+
 struct client_call {
 	struct transport_exchange x;
-	int kind;
+	int sent_token; /* the request carries Authorization */
 };
 
-/* Each prepares *call; 0 or -1. Strings are copied; token may be NULL. */
+/*
+ * Each prepares *call; 0 or -1. Strings are copied; token may be NULL. The
+ * citizen routes (client_otp, client_otp_verify) need no token, but send one
+ * when given, so that a server with --otp-callers key accepts the console.
+ */
 int client_health(struct client_call *call, const struct transport_options *o);
 int client_login(struct client_call *call, const struct transport_options *o, const char *email, const char *password);
 int client_logout(struct client_call *call, const struct transport_options *o, const char *token);
@@ -64,8 +72,10 @@ int client_password_change(struct client_call *call, const struct transport_opti
 int client_email_change_init(struct client_call *call, const struct transport_options *o, const char *token,
 			     const char *new_email, const char *password);
 int client_email_change(struct client_call *call, const struct transport_options *o, const char *token, const char *code);
-int client_otp(struct client_call *call, const struct transport_options *o, const char *type, const char *phone);
-int client_otp_verify(struct client_call *call, const struct transport_options *o, const char *phone, const char *code);
+int client_otp(struct client_call *call, const struct transport_options *o, const char *token, const char *type,
+	       const char *phone);
+int client_otp_verify(struct client_call *call, const struct transport_options *o, const char *token, const char *phone,
+		      const char *code);
 
 void client_call_run(struct client_call *call);
 int client_call_start(struct client_call *call, CURLM *multi);

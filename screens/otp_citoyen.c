@@ -1,7 +1,9 @@
 /*
  * OTP citoyen: Enter on the phone field creates the citizen's OTP, F5
  * resends it, Enter on the code field verifies one. The session's recent
- * actions are listed below.
+ * actions are listed below. Every request carries the admin's token (a
+ * server with --otp-callers key wants it); a code the server sent by SMS
+ * only shows as "Code envoyé par SMS.".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,7 @@
 struct otp_citoyen {
 	struct screen base;
 	struct form form;
-	char phone[40], code[16], expires[32]; /* the last code issued */
+	char phone[40], code[16], expires[32]; /* the last code issued; code "" when it went by SMS */
 	char recent[RECENT_MAX][700];
 	int nrecent;
 	char pending[16]; /* the action in flight: create, resend, verify */
@@ -55,9 +57,12 @@ static void draw(struct ui *ui, struct screen *s)
 	struct otp_citoyen *c = (struct otp_citoyen *)s;
 	form_draw(&c->form, 3, 4, 20, 24);
 	int y = 8;
-	if (c->code[0]) {
+	if (c->expires[0]) {
 		char line[200];
-		snprintf(line, sizeof line, "Dernier code : %s  pour %s  (expire %s)", c->code, c->phone, c->expires);
+		if (c->code[0])
+			snprintf(line, sizeof line, "Dernier code : %s  pour %s  (expire %s)", c->code, c->phone, c->expires);
+		else
+			snprintf(line, sizeof line, "%s  pour %s  (expire %s)", CLIENT_CODE_BY_SMS, c->phone, c->expires);
 		draw_text(y, 4, COLS - 8, line, (int)colors_attr(C_OK));
 	}
 	draw_text(y + 2, 4, COLS - 8, "Actions de la session :", (int)colors_attr(C_TITLE));
@@ -74,8 +79,10 @@ static void done(struct ui *ui, struct screen *s, const struct client_result *r)
 	struct otp_citoyen *c = (struct otp_citoyen *)s;
 	char phone[64];
 	field_text(&c->form.fields[PHONE], phone, sizeof phone);
+	if (ui_session_lost(ui, r)) /* the token we sent is dead (--otp-callers key) */
+		return;
 	ui_say_result(ui, r);
-	if (r->outcome == CLIENT_OK && r->has_code) {
+	if (r->outcome == CLIENT_OK && r->otp_issued) {
 		snprintf(c->phone, sizeof c->phone, "%s", r->phone);
 		snprintf(c->code, sizeof c->code, "%s", r->code);
 		snprintf(c->expires, sizeof c->expires, "%s", r->expires_at);
@@ -101,8 +108,8 @@ static void send_request(struct ui *ui, struct otp_citoyen *c, const char *what)
 		return;
 	}
 	snprintf(c->pending, sizeof c->pending, "%s", what);
-	int rc = strcmp(what, "verify") == 0 ? client_otp_verify(&ui->call, &ui->cli->net, phone, code)
-					     : client_otp(&ui->call, &ui->cli->net, what, phone);
+	int rc = strcmp(what, "verify") == 0 ? client_otp_verify(&ui->call, &ui->cli->net, ui->token, phone, code)
+					     : client_otp(&ui->call, &ui->cli->net, ui->token, what, phone);
 	ui_send_prepared(ui, rc, done);
 }
 

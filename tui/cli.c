@@ -32,7 +32,7 @@ void cli_usage(FILE *to)
 		"  password change CODE            choose the new password\n"
 		"  email change-init NEW_EMAIL     mail a code to the new address (asks the password)\n"
 		"  email change CODE               confirm the new address\n"
-		"  otp create|resend PHONE         a citizen's OTP\n"
+		"  otp create|resend PHONE         a citizen's OTP: its code, or \"Code envoyé par SMS.\"\n"
 		"  otp verify PHONE CODE           check (and use) a citizen's OTP\n"
 		"  health                          is the server up?\n\n"
 		"Options:\n"
@@ -48,6 +48,8 @@ void cli_usage(FILE *to)
 		"  --version, --help\n\n"
 		"Exit codes: 0 done, 1 refused by the server, 2 usage, 3 server unreachable,\n"
 		"4 server error, 5 token storage error. GUICHET_TOKEN overrides the stored token.\n"
+		"otp commands send the stored token when there is one (a server with\n"
+		"--otp-callers key wants it) and work without one where the server allows.\n"
 		"Settings may also live in $XDG_CONFIG_HOME/guichet/config (server = URL, ...).\n");
 }
 
@@ -171,6 +173,7 @@ struct command {
 	int nargs;
 	const char *args_help;
 	unsigned needs_token : 1;
+	unsigned sends_token : 1; /* a citizen route: sends the stored token when there is one */
 	unsigned names_admin : 1; /* a code-only route: always sends the admin's e-mail */
 	enum ask ask;
 	const char *prompt; /* with ASK_CURRENT */
@@ -202,9 +205,12 @@ static int prep_email_init(struct run *x)
 	return client_email_change_init(&x->call, &x->cli->net, x->token, x->args[0], x->password);
 }
 static int prep_email(struct run *x) { return client_email_change(&x->call, &x->cli->net, x->token, x->args[0]); }
-static int prep_otp_create(struct run *x) { return client_otp(&x->call, &x->cli->net, "create", x->args[0]); }
-static int prep_otp_resend(struct run *x) { return client_otp(&x->call, &x->cli->net, "resend", x->args[0]); }
-static int prep_otp_verify(struct run *x) { return client_otp_verify(&x->call, &x->cli->net, x->args[0], x->args[1]); }
+static int prep_otp_create(struct run *x) { return client_otp(&x->call, &x->cli->net, x->token, "create", x->args[0]); }
+static int prep_otp_resend(struct run *x) { return client_otp(&x->call, &x->cli->net, x->token, "resend", x->args[0]); }
+static int prep_otp_verify(struct run *x)
+{
+	return client_otp_verify(&x->call, &x->cli->net, x->token, x->args[0], x->args[1]);
+}
 
 static int after_login(struct run *x, int code)
 {
@@ -286,9 +292,10 @@ static int after_reset(struct run *x, int code) { return after_password_set(x, a
 
 static int after_otp(struct run *x, int code)
 {
-	if (code == EXIT_DONE && x->r.has_code)
-		snprintf(x->o->detail, sizeof x->o->detail, "Téléphone : %s\nCode      : %s\nExpire    : %s", x->r.phone,
-			 x->r.code, x->r.expires_at);
+	if (code == EXIT_DONE && x->r.otp_issued)
+		snprintf(x->o->detail, sizeof x->o->detail, "Téléphone : %s\n%s%s\nExpire    : %s", x->r.phone,
+			 x->r.has_code ? "Code      : " : "", x->r.has_code ? x->r.code : CLIENT_CODE_BY_SMS,
+			 x->r.expires_at);
 	if (code == EXIT_REFUSED && x->r.retry_after > 0)
 		snprintf(x->o->detail, sizeof x->o->detail, "Réessayer dans %ld s.", x->r.retry_after);
 	return code;
@@ -312,9 +319,9 @@ static const struct command COMMANDS[] = {
 	{ "email", "change-init", 1, "NEW_EMAIL", .needs_token = 1, .ask = ASK_CURRENT,
 	  .prompt = "Mot de passe actuel : ", .prepare = prep_email_init },
 	{ "email", "change", 1, "CODE", .needs_token = 1, .prepare = prep_email },
-	{ "otp", "create", 1, "PHONE", .prepare = prep_otp_create, .after = after_otp },
-	{ "otp", "resend", 1, "PHONE", .prepare = prep_otp_resend, .after = after_otp },
-	{ "otp", "verify", 2, "PHONE CODE", .prepare = prep_otp_verify },
+	{ "otp", "create", 1, "PHONE", .sends_token = 1, .prepare = prep_otp_create, .after = after_otp },
+	{ "otp", "resend", 1, "PHONE", .sends_token = 1, .prepare = prep_otp_resend, .after = after_otp },
+	{ "otp", "verify", 2, "PHONE CODE", .sends_token = 1, .prepare = prep_otp_verify },
 };
 #define COMMAND_COUNT (sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -330,11 +337,12 @@ static int execute(const struct command *c, struct run *x)
 			code = outcome_set(x->o, EXIT_USAGE, "Adresse e-mail inconnue : ajoutez --email ADRESSE "
 							     "(celle donnée à « signup init » ou « password forgot »).");
 	}
-	if (code == EXIT_DONE && c->needs_token) {
+	if (code == EXIT_DONE && (c->needs_token || c->sends_token)) {
 		x->token = credstore_load(&x->cli->tokens, warn, sizeof warn);
-		if (warn[0])
+		/* a command that works without a token has nothing to warn about */
+		if (warn[0] && c->needs_token)
 			fprintf(stderr, "guichet: %s\n", warn);
-		if (!x->token)
+		if (!x->token && c->needs_token)
 			code = outcome_set(x->o, EXIT_REFUSED, "%s", NOT_CONNECTED);
 	}
 	if (code != EXIT_DONE) {

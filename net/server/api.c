@@ -2,9 +2,11 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api_admin.h"
 #include "api_citizen.h"
+#include "api_support.h"
 #include "clock.h"
 #include "jsonbody.h"
 #include "token.h"
@@ -18,14 +20,16 @@ struct route {
 	int slow;     /* hashes a password or sends mail */
 	int raw_body; /* takes no JSON body (/health) */
 	int unlimited; /* not counted against the per-address request budget */
+	int caller;    /* a citizen route: who asks is told apart, and required with --otp-callers key */
+	int sends_sms; /* slow when SMS is on */
 };
 
 #define ADMIN "/api/admin/"
 
 static const struct route ROUTES[] = {
 	{ .method = "GET", .path = "/health", .handler = api_health, .env = ENV_CITIZEN, .raw_body = 1, .unlimited = 1 },
-	{ .method = "POST", .path = "/otp", .handler = api_citizen_otp, .env = ENV_CITIZEN },
-	{ .method = "POST", .path = "/otp/verify", .handler = api_citizen_verify, .env = ENV_CITIZEN },
+	{ .method = "POST", .path = "/otp", .handler = api_citizen_otp, .env = ENV_CITIZEN, .caller = 1, .sends_sms = 1 },
+	{ .method = "POST", .path = "/otp/verify", .handler = api_citizen_verify, .env = ENV_CITIZEN, .caller = 1 },
 	{ .method = "POST", .path = ADMIN "signin-init", .handler = api_admin_signin_init, .env = ENV_ADMIN, .slow = 1 },
 	{ .method = "PATCH", .path = ADMIN "signin-process", .handler = api_admin_signin_process, .env = ENV_ADMIN, .slow = 1 },
 	{ .method = "POST", .path = ADMIN "login", .handler = api_admin_login, .env = ENV_ADMIN, .slow = 1 },
@@ -38,18 +42,46 @@ static const struct route ROUTES[] = {
 	{ .method = "PATCH", .path = ADMIN "password-reset-while-disconnected-process", .handler = api_admin_reset_process, .env = ENV_ADMIN, .slow = 1 },
 	{ .method = "POST", .path = ADMIN "password-reset-while-connected-init", .handler = api_admin_change_init, .env = ENV_ADMIN, .auth = 1, .slow = 1 },
 	{ .method = "PATCH", .path = ADMIN "password-reset-while-connected-process", .handler = api_admin_change_process, .env = ENV_ADMIN, .auth = 1, .slow = 1 },
+	{ .method = "GET", .path = ADMIN "meta", .handler = api_support_meta, .env = ENV_ADMIN, .raw_body = 1 },
+	{ .method = "GET", .path = ADMIN "citizens/{}", .handler = api_support_citizen, .env = ENV_ADMIN, .auth = 1, .raw_body = 1 },
+	{ .method = "POST", .path = ADMIN "citizens/{}/unlock", .handler = api_support_unlock, .env = ENV_ADMIN, .auth = 1, .raw_body = 1 },
+	{ .method = "GET", .path = ADMIN "audit", .handler = api_support_audit, .env = ENV_ADMIN, .auth = 1, .raw_body = 1 },
+	{ .method = "GET", .path = ADMIN "sessions", .handler = api_support_sessions, .env = ENV_ADMIN, .auth = 1, .raw_body = 1 },
+	{ .method = "DELETE", .path = ADMIN "sessions/{}", .handler = api_support_session_revoke, .env = ENV_ADMIN, .auth = 1, .raw_body = 1 },
 	{ .method = "POST", .path = ADMIN "email-reset-init", .handler = api_admin_email_init, .env = ENV_ADMIN, .auth = 1, .slow = 1 },
 	{ .method = "PATCH", .path = ADMIN "email-reset-process", .handler = api_admin_email_process, .env = ENV_ADMIN, .auth = 1, .slow = 1 },
 };
 
 #define ROUTE_COUNT (sizeof ROUTES / sizeof ROUTES[0])
 
-/* The route for method+path; NULL with *path_known set when only the method is wrong. */
-static const struct route *route_find(const char *method, const char *path, int *path_known)
+/*
+ * 1 when path fits the route's template, where "{}" stands for one non-empty
+ * segment (copied into param, which it must fit).
+ */
+static int path_match(const char *template, const char *path, char *param, size_t paramsz)
+{
+	const char *hole = strstr(template, "{}");
+	if (!hole)
+		return strcmp(template, path) == 0;
+	size_t head = (size_t)(hole - template);
+	if (strncmp(template, path, head) != 0)
+		return 0;
+	const char *value = path + head, *end = strchr(value, '/');
+	size_t len = end ? (size_t)(end - value) : strlen(value);
+	if (len == 0 || len >= paramsz || strcmp(hole + 2, value + len) != 0)
+		return 0;
+	memcpy(param, value, len);
+	param[len] = '\0';
+	return 1;
+}
+
+/* The route for method+path (its {} in param); NULL with *path_known set when only the method is wrong. */
+static const struct route *route_find(const char *method, const char *path, int *path_known, char *param,
+				      size_t paramsz)
 {
 	*path_known = 0;
 	for (size_t i = 0; i < ROUTE_COUNT; i++) {
-		if (strcmp(ROUTES[i].path, path) != 0)
+		if (!path_match(ROUTES[i].path, path, param, paramsz))
 			continue;
 		*path_known = 1;
 		if (strcmp(ROUTES[i].method, method) == 0)
@@ -60,25 +92,35 @@ static const struct route *route_find(const char *method, const char *path, int 
 
 static void allow_header(const char *path, char *out, size_t outsz)
 {
+	char param[64];
 	out[0] = '\0';
 	for (size_t i = 0; i < ROUTE_COUNT; i++) {
-		if (strcmp(ROUTES[i].path, path) != 0)
+		if (!path_match(ROUTES[i].path, path, param, sizeof param))
 			continue;
 		size_t len = strlen(out);
 		snprintf(out + len, outsz - len, "%s%s", len ? ", " : "", ROUTES[i].method);
 	}
 }
 
-int api_is_slow(const char *method, const char *path)
+int api_is_slow(const struct app *app, const char *method, const char *path)
 {
 	int known;
-	const struct route *r = route_find(method, path, &known);
-	return r && r->slow;
+	char param[64];
+	const struct route *r = route_find(method, path, &known, param, sizeof param);
+	return r && (r->slow || (r->sends_sms && sms_enabled(app->sms)));
 }
 
 static enum envelope envelope_of_path(const char *path)
 {
 	return strncmp(path, "/api/", 5) == 0 ? ENV_ADMIN : ENV_CITIZEN;
+}
+
+const char *api_query(const struct call *c, const char *name)
+{
+	for (size_t i = 0; i < c->rq->nquery; i++)
+		if (strcmp(c->rq->query[i].name, name) == 0)
+			return c->rq->query[i].value;
+	return NULL;
 }
 
 void api_error(const char *path, int status, const char *message, struct reply *out)
@@ -98,10 +140,41 @@ static int authenticate(const struct request *rq, struct admin *admin, int64_t *
 	return status == ST_OK ? 0 : status == ST_ERROR ? -2 : -1;
 }
 
+/*
+ * Who calls a citizen route: an admin (live token), an API key, or nobody
+ * known ("anonyme"). 0 when told apart, -1 when not, -2 when the database failed.
+ */
+static int identify_caller(const struct request *rq, struct call *c, struct admin *admin)
+{
+	snprintf(c->caller, sizeof c->caller, "anonyme");
+	if (!rq->authorization)
+		return -1;
+	int rc = authenticate(rq, admin, &c->token_id);
+	if (rc == 0) {
+		c->admin = admin;
+		snprintf(c->caller, sizeof c->caller, "%s", admin->email);
+		return 0;
+	}
+	if (rc == -2)
+		return -2;
+	const char *key = rq->authorization;
+	if (strncasecmp(key, "Bearer ", 7) == 0)
+		key += 7;
+	unsigned char hash[TOKEN_HASH_BYTES];
+	char name[128];
+	token_hash(key, hash);
+	int status = store_apikey_auth(rq->app->store, hash, clock_now_ms(), name, sizeof name);
+	if (status == ST_OK)
+		snprintf(c->caller, sizeof c->caller, "%s", name);
+	return status == ST_OK ? 0 : status == ST_ERROR ? -2 : -1;
+}
+
 void api_handle(const struct request *rq, struct reply *out)
 {
 	int path_known;
-	const struct route *r = route_find(rq->method, rq->path, &path_known);
+	struct admin admin;
+	struct call c = { .rq = rq, .app = rq->app, .out = out };
+	const struct route *r = route_find(rq->method, rq->path, &path_known, c.param, sizeof c.param);
 	enum envelope env = r ? r->env : envelope_of_path(rq->path);
 	if (!(r && r->unlimited) && !abuse_request(rq->app->abuse, rq->client_key, env, out))
 		return;
@@ -118,8 +191,6 @@ void api_handle(const struct request *rq, struct reply *out)
 		reply_json(out, env, 413, "Requête trop volumineuse.", NULL);
 		return;
 	}
-	struct admin admin;
-	struct call c = { .rq = rq, .app = rq->app, .out = out };
 	if (r->auth) {
 		int rc = authenticate(rq, &admin, &c.token_id);
 		if (rc == -2) {
@@ -131,6 +202,18 @@ void api_handle(const struct request *rq, struct reply *out)
 			return;
 		}
 		c.admin = &admin;
+	}
+	if (r->caller) {
+		int rc = identify_caller(rq, &c, &admin);
+		if (rc == -2) {
+			reply_citizen_error(out, "database unavailable");
+			return;
+		}
+		/* with --otp-callers any, a credential that is none is ignored: the caller is anonyme */
+		if (rc != 0 && strcmp(rq->app->cfg->otp_callers, "key") == 0) {
+			reply_json(out, env, 401, "Non authentifié.", NULL);
+			return;
+		}
 	}
 	cJSON *body = NULL;
 	if (!r->raw_body) {

@@ -14,6 +14,13 @@
 
 #define API_BODY_MAX ((size_t)16 * 1024)
 
+struct query_arg {
+	const char *name;
+	const char *value;
+};
+
+#define API_QUERY_MAX 16
+
 struct request {
 	struct app *app;
 	const char *method;
@@ -24,6 +31,8 @@ struct request {
 	const char *authorization; /* NULL when absent */
 	const char *client_ip;  /* for the audit trail */
 	const char *client_key; /* what per-address limits count by (netaddr_key) */
+	const struct query_arg *query; /* the URL's arguments, decoded */
+	size_t nquery;
 };
 
 /* What a handler gets: the parsed body and, on authenticated routes, who asks. */
@@ -33,16 +42,21 @@ struct call {
 	const cJSON *body;
 	const struct admin *admin;
 	int64_t token_id;
+	char caller[320]; /* citizen routes: the admin's e-mail, the API key's name, or "anonyme" */
+	char param[64];   /* the {} segment of the route's path, when it has one */
 	struct reply *out;
 };
 
 /* Answers one request; out must start zeroed and is released by the caller. */
 void api_handle(const struct request *rq, struct reply *out);
 
+/* The value of a URL argument, or NULL. */
+const char *api_query(const struct call *c, const char *name);
+
 /* An answer that the HTTP layer decides on (framing, shutdown), in the envelope of path's route. */
 void api_error(const char *path, int status, const char *message, struct reply *out);
 
-/* 1 when the route may take long (password hashing, mail): run it off the event loop. */
-int api_is_slow(const char *method, const char *path);
+/* 1 when the route may take long (password hashing, mail, SMS): run it off the event loop. */
+int api_is_slow(const struct app *app, const char *method, const char *path);
 
 #endif

@@ -61,7 +61,7 @@ static void audit(struct call *c, const struct admin *a, const char *email, cons
 	if (!a && email)
 		client_email(email, typed, sizeof typed);
 	store_audit_add(c->app->store, a ? a->id : 0, a ? a->email : email ? typed : NULL, event, outcome,
-			c->rq->client_ip, clock_now_ms());
+			c->rq->client_ip, NULL, clock_now_ms());
 }
 
 static void audit_purpose(struct call *c, const struct admin *a, const char *email, enum admin_purpose p,

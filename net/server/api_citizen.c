@@ -29,6 +29,25 @@ static void fail(struct call *c, int status, const char *message)
 	reply_json(c->out, ENV_CITIZEN, status, message, NULL);
 }
 
+/* Every code sent and every verification, with who asked, from where, about which phone. */
+static void audit(struct call *c, const char *event, const char *outcome, const char *phone)
+{
+	store_audit_add(c->app->store, c->admin ? c->admin->id : 0, c->caller, event, outcome, c->rq->client_ip, phone,
+			clock_now_ms());
+}
+
+/* Sends the code by SMS when SMS is on. 1 when sent (or off); 0 when it failed (err set). */
+static int deliver(struct call *c, const char *phone, const char *code, char *err, size_t errsz)
+{
+	if (!sms_enabled(c->app->sms))
+		return 1;
+	char text[256];
+	sms_code_text(code, c->app->cfg->citizen_otp_ttl, text, sizeof text);
+	int sent = sms_send(c->app->sms, phone, text, err, errsz) == 0;
+	sodium_memzero(text, sizeof text);
+	return sent;
+}
+
 /* Reads phoneNumber; an empty number once separators are gone counts as missing. */
 static enum field_result read_phone(const cJSON *body, char *phone, enum phone_result *pr)
 {
@@ -48,7 +67,8 @@ static void answer_code(struct call *c, int status, const char *message, const c
 	clock_format_iso(expires_at, iso);
 	cJSON *data = cJSON_CreateObject();
 	cJSON_AddStringToObject(data, "phoneNumber", phone);
-	cJSON_AddStringToObject(data, "otp", code);
+	if (config_otp_in_response(c->app->cfg)) /* else the code travels only by SMS */
+		cJSON_AddStringToObject(data, "otp", code);
 	cJSON_AddStringToObject(data, "expiresAt", iso);
 	reply_json(c->out, ENV_CITIZEN, status, message, data);
 }
@@ -85,8 +105,17 @@ void api_citizen_otp(struct call *c)
 		.expires_at = now + cfg->citizen_otp_ttl * 1000,
 		.cooldown = &cooldown,
 	};
+	char err[256];
 	switch (store_citizen_otp_issue(c->app->store, phone, create, &rq)) {
 	case ST_OK:
+		if (!deliver(c, phone, code, err, sizeof err)) {
+			fprintf(stderr, "guichetd: sms not sent: %s\n", err);
+			store_citizen_otp_cancel(c->app->store, phone, &cooldown);
+			audit(c, "citizen.code", "send_failed", phone);
+			reply_citizen_error(c->out, "sms not sent");
+			break;
+		}
+		audit(c, "citizen.code", create ? "created" : "resent", phone);
 		answer_code(c, create ? 201 : 200, create ? "OTP créé avec succès" : "OTP régénéré avec succès",
 			    phone, code, rq.expires_at);
 		break;
@@ -100,6 +129,7 @@ void api_citizen_otp(struct call *c)
 		fail(c, 400, "Aucun OTP n'existe pour ce numéro. Utilisez le type 'create' pour en générer un.");
 		break;
 	case ST_LIMITED:
+		audit(c, "citizen.code", "cooldown", phone);
 		abuse_refuse(&cooldown, ENV_CITIZEN, c->out);
 		break;
 	default:
@@ -133,6 +163,7 @@ void api_citizen_verify(struct call *c)
 	sodium_memzero(code, sizeof code);
 	switch (store_citizen_otp_verify(c->app->store, phone, hash, clock_now_ms(), MAX_TRIES, &budget)) {
 	case ST_OK: {
+		audit(c, "citizen.verify", "ok", phone);
 		cJSON *data = cJSON_CreateObject();
 		cJSON_AddStringToObject(data, "phoneNumber", phone);
 		reply_json(c->out, ENV_CITIZEN, 200, "OTP vérifié avec succès", data);
@@ -142,9 +173,11 @@ void api_citizen_verify(struct call *c)
 		fail(c, 400, NO_CITIZEN);
 		break;
 	case ST_WRONG:
+		audit(c, "citizen.verify", "wrong", phone);
 		fail(c, 400, WRONG_OTP);
 		break;
 	case ST_LIMITED:
+		audit(c, "citizen.verify", "guess_budget_spent", phone);
 		abuse_refuse(&budget, ENV_CITIZEN, c->out);
 		break;
 	default:

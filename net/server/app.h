@@ -3,6 +3,7 @@
 #include "config.h"
 #include "mail.h"
 #include "otp.h"
+#include "sms.h"
 #include "abuse.h"
 #include "store.h"
 
@@ -11,6 +12,7 @@ struct app {
 	const struct config *cfg;
 	struct store *store;
 	struct mailer *mailer;
+	struct sms *sms; /* NULL or off: the code travels in /otp's answer */
 	struct abuse *abuse; /* the abuse limits */
 	unsigned char key[OTP_KEY_BYTES];
 };

@@ -22,6 +22,15 @@ static int parse_number(const char *flag, const char *value, long min, long max,
 
 int config_set(struct config *cfg, const char *name, const char *value, char *err, size_t errsz)
 {
+	if (strcmp(name, "sms-header") == 0) {
+		if (!strchr(value, ':') || strpbrk(value, "\r\n") || cfg->sms_header_count == CONFIG_SMS_HEADERS_MAX) {
+			snprintf(err, errsz, "--sms-header: expected 'Name: value' (at most %d), got '%s'",
+				 CONFIG_SMS_HEADERS_MAX, value);
+			return -1;
+		}
+		cfg->sms_headers[cfg->sms_header_count++] = value;
+		return 1;
+	}
 #define CONFIG_SET_NUM(field, flag, env, def, min, max) \
 	if (strcmp(name, flag) == 0) \
 		return parse_number(flag, value, min, max, &cfg->field, err, errsz) == 0 ? 1 : -1;
@@ -59,6 +68,38 @@ int config_init(struct config *cfg, char *err, size_t errsz)
 	CONFIG_NUMBERS(CONFIG_ENV)
 	CONFIG_STRINGS(CONFIG_ENV)
 #undef CONFIG_ENV
+	cfg->sms_header_count = 0;
+	cfg->sms_headers_env = getenv("GUICHET_SMS_HEADERS");
+	return 0;
+}
+
+static int one_of(const char *value, const char *a, const char *b)
+{
+	return strcmp(value, a) == 0 || strcmp(value, b) == 0;
+}
+
+int config_otp_in_response(const struct config *cfg)
+{
+	if (cfg->otp_in_response)
+		return strcmp(cfg->otp_in_response, "yes") == 0;
+	return strcmp(cfg->sms, "none") == 0;
+}
+
+int config_check(const struct config *cfg, char *err, size_t errsz)
+{
+	if (!one_of(cfg->otp_callers, "any", "key")) {
+		snprintf(err, errsz, "--otp-callers: expected any or key, got '%s'", cfg->otp_callers);
+		return -1;
+	}
+	if (cfg->otp_in_response && !one_of(cfg->otp_in_response, "yes", "no")) {
+		snprintf(err, errsz, "--otp-in-response: expected yes or no, got '%s'", cfg->otp_in_response);
+		return -1;
+	}
+	if (strcmp(cfg->sms, "none") != 0 && strncmp(cfg->sms, "outbox:", 7) != 0 &&
+	    strncmp(cfg->sms, "http://", 7) != 0 && strncmp(cfg->sms, "https://", 8) != 0) {
+		snprintf(err, errsz, "--sms: expected none, outbox:DIR, http://URL or https://URL, got '%s'", cfg->sms);
+		return -1;
+	}
 	return 0;
 }
 
@@ -78,6 +119,8 @@ void config_usage(void)
 	CONFIG_NUMBERS(CONFIG_USE_NUM)
 #undef CONFIG_USE_NUM
 #undef CONFIG_USE_STR
+	printf("  --%-22s %-30s %s\n", "sms-header 'N: V'", "GUICHET_SMS_HEADERS", "(none; repeatable, one per line)");
+	printf("\n--otp-in-response defaults to yes with --sms none, no otherwise.\n");
 }
 
 int config_next_option(int argc, char **argv, int *i, char *namebuf, size_t namesz,

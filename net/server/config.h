@@ -21,7 +21,8 @@
 	X(mail_timeout,        "mail-timeout",        "GUICHET_MAIL_TIMEOUT",        15,    1, 600) \
 	X(max_conns_per_addr,  "max-conns-per-addr",  "GUICHET_MAX_CONNS_PER_ADDR",  64,    1, 100000) \
 	X(request_timeout,     "request-timeout",     "GUICHET_REQUEST_TIMEOUT",     10,    1, 3600) \
-	X(audit_days,          "audit-days",          "GUICHET_AUDIT_DAYS",          365,   1, 36500)
+	X(audit_days,          "audit-days",          "GUICHET_AUDIT_DAYS",          365,   1, 36500) \
+	X(sms_timeout,         "sms-timeout",         "GUICHET_SMS_TIMEOUT",         10,    1, 600)
 
 #define CONFIG_STRINGS(S) \
 	S(listen,    "listen",    "GUICHET_LISTEN",    "127.0.0.1:8080") \
@@ -30,7 +31,13 @@
 	S(mail_from, "mail-from", "GUICHET_MAIL_FROM", "guichet@localhost") \
 	S(tls_cert,  "tls-cert",  "GUICHET_TLS_CERT",  NULL) \
 	S(tls_key,   "tls-key",   "GUICHET_TLS_KEY",   NULL) \
-	S(trust_proxy, "trust-proxy", "GUICHET_TRUST_PROXY", NULL)
+	S(trust_proxy, "trust-proxy", "GUICHET_TRUST_PROXY", NULL) \
+	S(otp_callers, "otp-callers", "GUICHET_OTP_CALLERS", "any") \
+	S(sms,       "sms",       "GUICHET_SMS",       "none") \
+	S(otp_in_response, "otp-in-response", "GUICHET_OTP_IN_RESPONSE", NULL)
+
+/* --sms-header may be repeated; GUICHET_SMS_HEADERS holds one header per line. */
+#define CONFIG_SMS_HEADERS_MAX 8
 
 /* Strings point into argv, the environment or literals: nothing to free. */
 struct config {
@@ -40,7 +47,16 @@ struct config {
 	CONFIG_STRINGS(CONFIG_STR_FIELD)
 #undef CONFIG_NUM_FIELD
 #undef CONFIG_STR_FIELD
+	const char *sms_headers[CONFIG_SMS_HEADERS_MAX]; /* from --sms-header, in order */
+	int sms_header_count;
+	const char *sms_headers_env; /* GUICHET_SMS_HEADERS, used when no --sms-header is given */
 };
+
+/* 1 when --otp-in-response yes (the default with --sms none). */
+int config_otp_in_response(const struct config *cfg);
+
+/* Checks the settings that depend on each other or take words. 0, or -1 with err. */
+int config_check(const struct config *cfg, char *err, size_t errsz);
 
 /* Defaults, then GUICHET_* variables. Returns 0, or -1 with err set. */
 int config_init(struct config *cfg, char *err, size_t errsz);

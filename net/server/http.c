@@ -60,6 +60,8 @@ struct exchange {
 	char client_ip[NETADDR_TEXT];
 	char client_key[NETADDR_KEY];
 	int close; /* the request's framing was ambiguous: close after answering */
+	struct query_arg query[API_QUERY_MAX];
+	size_t nquery;
 	enum { RECEIVING, RUNNING, DONE } phase;
 	struct reply reply;
 };
@@ -109,6 +111,16 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t outsz)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)outsz);
 }
 
+static enum MHD_Result read_argument(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct exchange *ex = cls;
+	(void)kind;
+	if (ex->nquery == API_QUERY_MAX)
+		return MHD_NO;
+	ex->query[ex->nquery++] = (struct query_arg){ .name = key, .value = value ? value : "" };
+	return MHD_YES;
+}
+
 static struct conn_entry *conn_entry_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -137,6 +149,7 @@ static struct exchange *exchange_new(struct http *h, struct MHD_Connection *conn
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, read_header, &hd);
 	netaddr_client(h->trusted, peer, hd.forwarded, hd.nforwarded, ex->client_ip);
 	netaddr_key(ex->client_ip, ex->client_key);
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, read_argument, ex);
 	/* two lengths: which one ends the body decides where the next request starts */
 	ex->close = hd.content_lengths > 1;
 	const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -193,6 +206,8 @@ static void exchange_run(struct exchange *ex)
 		.authorization = ex->authorization,
 		.client_ip = ex->client_ip,
 		.client_key = ex->client_key,
+		.query = ex->query,
+		.nquery = ex->nquery,
 	};
 	api_handle(&rq, &ex->reply);
 }
@@ -279,7 +294,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 		if (auth && !(ex->authorization = strdup(auth)))
 			return MHD_NO;
-		if (!ex->too_large && !ex->close && api_is_slow(ex->method, ex->url)) {
+		if (!ex->too_large && !ex->close && api_is_slow(h->app, ex->method, ex->url)) {
 			ex->phase = RUNNING;
 			ex->job.run = slow_job;
 			ex->job.cancel = slow_job_cancel;

@@ -1,4 +1,5 @@
 #include "mail.h"
+#include "outbox.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -50,9 +51,9 @@ struct mailer *mailer_open(const char *url, const char *from, long timeout_s, ch
 		m->outbox = strdup(url + 7);
 		if (!m->outbox)
 			goto oom;
-		if (m->outbox[0] == '\0' || (mkdir(m->outbox, 0700) != 0 && errno != EEXIST)) {
-			snprintf(err, errsz, "--mail: cannot create outbox directory '%s': %s", m->outbox,
-				 m->outbox[0] ? strerror(errno) : "empty path");
+		char why[512];
+		if (outbox_prepare(m->outbox, why, sizeof why) != 0) {
+			snprintf(err, errsz, "--mail: %s", why);
 			mailer_free(m);
 			return NULL;
 		}
@@ -144,41 +145,6 @@ static int compose(const struct mailer *m, const char *to, const char *subject, 
 	return (int)len;
 }
 
-static int write_outbox(const struct mailer *m, const char *msg, size_t len, char *err, size_t errsz)
-{
-	char tmp[4096], final[4096];
-	unsigned char rnd[8];
-	char hex[17];
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	randombytes_buf(rnd, sizeof rnd);
-	sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
-	snprintf(final, sizeof final, "%s/%lld%03ld-%s.eml", m->outbox, (long long)ts.tv_sec,
-		 ts.tv_nsec / 1000000, hex);
-	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", m->outbox, hex);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, errsz, "outbox: %s", strerror(errno));
-		return -1;
-	}
-	size_t done = 0;
-	while (done < len) {
-		ssize_t w = write(fd, msg + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		done += (size_t)w;
-	}
-	int ok = done == len && fsync(fd) == 0;
-	ok = close(fd) == 0 && ok;
-	if (!ok || rename(tmp, final) != 0) {
-		snprintf(err, errsz, "outbox: %s", strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
 
 struct upload {
 	const char *data;
@@ -245,7 +211,7 @@ int mailer_send(struct mailer *m, const char *to, const char *subject, const cha
 	if (len < 0)
 		snprintf(err, errsz, "mail too long");
 	else if (m->outbox)
-		rc = write_outbox(m, msg, (size_t)len, err, errsz);
+		rc = outbox_write(m->outbox, "eml", msg, (size_t)len, err, errsz);
 	else
 		rc = send_smtp(m, to, msg, (size_t)len, err, errsz);
 	sodium_memzero(msg, MAIL_MAX); /* it may hold a code */

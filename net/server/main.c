@@ -38,6 +38,7 @@ static void usage(FILE *to)
 		"  admin add|list|delete      manage admins\n"
 		"  citizen add|import         register citizens (import reads a CSV file)\n"
 		"  user add --type TYPE       register a non-citizen user\n"
+		"  apikey add|list|revoke     keys for /otp with --otp-callers key\n"
 		"  audit [--since T] [--admin E]  print the admin events (audit trail)\n"
 		"  --version, --help\n\n"
 		"Every command takes --db PATH (GUICHET_DB). `guichetd serve --help` lists the settings.\n");
@@ -102,7 +103,37 @@ static int parse_serve(int argc, char **argv, struct config *cfg)
 		fprintf(stderr, "guichetd: --tls-cert and --tls-key go together\n");
 		return 2;
 	}
+	if (config_check(cfg, err, sizeof err) != 0) {
+		fprintf(stderr, "guichetd: %s\n", err);
+		return 2;
+	}
 	return 0;
+}
+
+/* 1 when --listen names a loopback address: only this machine can reach it. */
+static int listen_is_loopback(const char *listen)
+{
+	const char *colon = strrchr(listen, ':');
+	size_t len = colon ? (size_t)(colon - listen) : strlen(listen);
+	char host[256];
+	snprintf(host, sizeof host, "%.*s", (int)len, listen);
+	return strncmp(host, "127.", 4) == 0 || strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0 ||
+	       strcmp(host, "localhost") == 0;
+}
+
+/* The SMS gateway's headers: the --sms-header flags, else the lines of GUICHET_SMS_HEADERS (cut in buf). */
+static size_t sms_headers(const struct config *cfg, char *buf, size_t bufsz, const char **out)
+{
+	size_t n = 0;
+	for (; n < (size_t)cfg->sms_header_count; n++)
+		out[n] = cfg->sms_headers[n];
+	if (n || !cfg->sms_headers_env)
+		return n;
+	snprintf(buf, bufsz, "%s", cfg->sms_headers_env);
+	for (char *save = NULL, *line = strtok_r(buf, "\r\n", &save); line && n < CONFIG_SMS_HEADERS_MAX;
+	     line = strtok_r(NULL, "\r\n", &save))
+		out[n++] = line;
+	return n;
 }
 
 static int serve(int argc, char **argv)
@@ -120,10 +151,18 @@ static int serve(int argc, char **argv)
 	if (cfg.tls_cert && (!(cert = read_pem(cfg.tls_cert, err, sizeof err)) ||
 			     !(key = read_pem(cfg.tls_key, err, sizeof err))))
 		goto out;
+	char header_buf[4096];
+	const char *headers[CONFIG_SMS_HEADERS_MAX];
+	size_t nheaders = sms_headers(&cfg, header_buf, sizeof header_buf, headers);
 	if (store_open(cfg.db, &app.store, err, sizeof err) != 0 ||
 	    otp_key_load(keypath, app.key, err, sizeof err) != 0 ||
-	    !(app.mailer = mailer_open(cfg.mail, cfg.mail_from, cfg.mail_timeout, err, sizeof err)))
+	    !(app.mailer = mailer_open(cfg.mail, cfg.mail_from, cfg.mail_timeout, err, sizeof err)) ||
+	    !(app.sms = sms_open(cfg.sms, headers, nheaders, cfg.sms_timeout, err, sizeof err)))
 		goto out;
+	sodium_memzero(header_buf, sizeof header_buf); /* the gateway's key */
+	if (strcmp(cfg.otp_callers, "any") == 0 && !listen_is_loopback(cfg.listen))
+		fprintf(stderr, "warning: --otp-callers any on %s: anyone who can reach it can obtain any citizen's "
+				"code; use --otp-callers key (and --sms) to deploy\n", cfg.listen);
 	if (!(app.abuse = abuse_new(&cfg))) {
 		snprintf(err, sizeof err, "out of memory");
 		goto out;
@@ -169,6 +208,7 @@ out:
 		_exit(rc);
 	}
 	mailer_free(app.mailer);
+	sms_free(app.sms);
 	abuse_free(app.abuse);
 	store_close(app.store);
 	sodium_memzero(app.key, sizeof app.key);
@@ -196,6 +236,8 @@ int main(int argc, char **argv)
 		rc = provision_citizen(argc - 2, argv + 2);
 	else if (strcmp(cmd, "user") == 0)
 		rc = provision_user(argc - 2, argv + 2);
+	else if (strcmp(cmd, "apikey") == 0)
+		rc = provision_apikey(argc - 2, argv + 2);
 	else if (strcmp(cmd, "audit") == 0)
 		rc = provision_audit(argc - 2, argv + 2);
 	else if (strcmp(cmd, "--version") == 0)

@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "clock.h"
 #include "config.h"
 #include "jsonbody.h"
@@ -144,7 +146,7 @@ static int admin_add(int argc, char **argv)
 	int64_t id = 0;
 	int status = store_admin_add(st, &a, clock_now_ms(), &id);
 	if (status == ST_OK)
-		store_audit_add(st, id, a.email, "admin.created", "ok", "cli", clock_now_ms());
+		store_audit_add(st, id, a.email, "admin.created", "ok", "cli", NULL, clock_now_ms());
 	store_close(st);
 	if (status == ST_CONFLICT) {
 		fprintf(stderr, "guichetd: an admin with e-mail %s already exists\n", email);
@@ -199,7 +201,7 @@ static int admin_delete(int argc, char **argv)
 		return 1;
 	int status = store_admin_delete(st, email, clock_now_ms());
 	if (status == ST_OK)
-		store_audit_add(st, 0, email, "admin.deleted", "ok", "cli", clock_now_ms());
+		store_audit_add(st, 0, email, "admin.deleted", "ok", "cli", NULL, clock_now_ms());
 	store_close(st);
 	if (status == ST_NOT_FOUND) {
 		fprintf(stderr, "guichetd: no admin with e-mail %s\n", email);
@@ -429,6 +431,122 @@ int provision_user(int argc, char **argv)
 	return 2;
 }
 
+/* ---- API keys (--otp-callers key) ---- */
+
+#define APIKEY_PREFIX "gk_"
+
+static int apikey_add(int argc, char **argv)
+{
+	static const char *const allowed[] = { "name", NULL };
+	static const char usage[] = "guichetd apikey add --name NAME [--db PATH]";
+	struct opts o;
+	int rc = parse(argc, argv, allowed, 0, &o, usage);
+	if (rc)
+		return rc;
+	const char *name = opt(&o, "name");
+	struct apikey_row row;
+	if (!name || !*name) {
+		fprintf(stderr, "guichetd: --name is required\nusage: %s\n", usage);
+		return 2;
+	}
+	if (!text_ok("name", name, sizeof row.name) || strpbrk(name, "\t\r\n"))
+		return 2;
+	/* the same shape as a token's secret, with a prefix that tells them apart */
+	char secret[TOKEN_SECRET_LEN + 1], key[sizeof APIKEY_PREFIX + TOKEN_SECRET_LEN];
+	unsigned char hash[TOKEN_HASH_BYTES];
+	token_make_secret(secret);
+	snprintf(key, sizeof key, "%s%s", APIKEY_PREFIX, secret);
+	token_hash(key, hash);
+	struct store *st = open_store(&o);
+	if (!st)
+		return 1;
+	int status = store_apikey_add(st, name, hash, clock_now_ms());
+	if (status == ST_OK)
+		store_audit_add(st, 0, name, "apikey.created", "ok", "cli", NULL, clock_now_ms());
+	store_close(st);
+	if (status == ST_CONFLICT)
+		fprintf(stderr, "guichetd: a live API key is already named '%s'\n", name);
+	if (status == ST_OK) {
+		printf("API key '%s' (shown once, stored only as a hash):\n%s\n", name, key);
+		fflush(stdout);
+	}
+	sodium_memzero(secret, sizeof secret);
+	sodium_memzero(key, sizeof key);
+	return status == ST_OK ? 0 : 1;
+}
+
+static void print_time(int64_t ms, const char *after)
+{
+	char iso[CLOCK_ISO_LEN + 1] = "-";
+	if (ms)
+		clock_format_iso(ms, iso);
+	printf("%s%s", iso, after);
+}
+
+static void print_apikey(const struct apikey_row *row, void *ctx)
+{
+	(void)ctx;
+	printf("%s\t", row->name);
+	print_time(row->created_at, "\t");
+	print_time(row->last_used_at, "\t");
+	printf("%s\n", row->revoked_at ? "revoked" : "live");
+}
+
+static int apikey_list(int argc, char **argv)
+{
+	static const char *const allowed[] = { NULL };
+	struct opts o;
+	int rc = parse(argc, argv, allowed, 0, &o, "guichetd apikey list [--db PATH]");
+	if (rc)
+		return rc;
+	struct store *st = open_store(&o);
+	if (!st)
+		return 1;
+	printf("name\tcreated\tlast_used\tstate\n");
+	int status = store_apikey_list(st, print_apikey, NULL);
+	store_close(st);
+	return status == ST_OK ? 0 : 1;
+}
+
+static int apikey_revoke(int argc, char **argv)
+{
+	static const char *const allowed[] = { "name", NULL };
+	static const char usage[] = "guichetd apikey revoke --name NAME [--db PATH]";
+	struct opts o;
+	int rc = parse(argc, argv, allowed, 0, &o, usage);
+	if (rc)
+		return rc;
+	const char *name = opt(&o, "name");
+	if (!name) {
+		fprintf(stderr, "guichetd: --name is required\nusage: %s\n", usage);
+		return 2;
+	}
+	struct store *st = open_store(&o);
+	if (!st)
+		return 1;
+	int status = store_apikey_revoke(st, name, clock_now_ms());
+	if (status == ST_OK)
+		store_audit_add(st, 0, name, "apikey.revoked", "ok", "cli", NULL, clock_now_ms());
+	store_close(st);
+	if (status == ST_NOT_FOUND)
+		fprintf(stderr, "guichetd: no live API key named '%s'\n", name);
+	if (status == ST_OK)
+		printf("revoked %s\n", name);
+	return status == ST_OK ? 0 : 1;
+}
+
+int provision_apikey(int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "add") == 0)
+		return apikey_add(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "list") == 0)
+		return apikey_list(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "revoke") == 0)
+		return apikey_revoke(argc - 1, argv + 1);
+	fprintf(stderr, "usage: guichetd apikey add|list|revoke [--name NAME] [--db PATH]\n");
+	return 2;
+}
+
 /* ---- audit ---- */
 
 /*
@@ -467,7 +585,8 @@ static void print_audit(const struct audit_row *row, void *ctx)
 	print_field(row->email, "\t");
 	print_field(row->event, "\t");
 	print_field(row->outcome, "\t");
-	print_field(row->ip, "\n");
+	print_field(row->ip, "\t");
+	print_field(row->detail, "\n");
 }
 
 /* "2026-11-22", "2026-11-22T03:00:00Z" (UTC) or Unix seconds; -1 if neither. */
@@ -502,7 +621,7 @@ int provision_audit(int argc, char **argv)
 	struct store *st = open_store(&o);
 	if (!st)
 		return 1;
-	printf("at\temail\tevent\toutcome\tclient\n");
+	printf("at\tactor\tevent\toutcome\tclient\tdetail\n");
 	int status = store_audit_list(st, since, opt(&o, "admin"), print_audit, NULL);
 	store_close(st);
 	return status == ST_OK ? 0 : 1;

@@ -89,6 +89,16 @@ static const char *const MIGRATIONS[] = {
 	"DROP TABLE sends;"
 	"ALTER TABLE admins DROP COLUMN failed_logins;"
 	"ALTER TABLE admins DROP COLUMN locked_until;",
+	/* 4: API keys for the citizen routes (--otp-callers key); what an audit entry is about */
+	"CREATE TABLE api_keys ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  key_hash BLOB NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL,"
+	"  last_used_at INTEGER,"
+	"  revoked_at INTEGER);"
+	"CREATE UNIQUE INDEX api_keys_live_name ON api_keys(name) WHERE revoked_at IS NULL;"
+	"ALTER TABLE audit ADD COLUMN detail TEXT;",
 };
 
 #define ADMIN_COLS \
@@ -108,6 +118,7 @@ static const char *const MIGRATIONS[] = {
 		" expires_at = excluded.expires_at, used = 0, tries = 0, created_at = excluded.created_at") \
 	_(CITIZEN_OTP_USE, "UPDATE citizen_otps SET used = 1 WHERE user_id = ?1") \
 	_(CITIZEN_OTP_MISS, "UPDATE citizen_otps SET tries = tries + 1 WHERE user_id = ?1") \
+	_(CITIZEN_OTP_DEL, "DELETE FROM citizen_otps WHERE user_id = ?1") \
 	_(ADMIN_ADD, "INSERT INTO admins(matricule, nom, prenom, email, telephone, pays, ville, created_at)" \
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)") \
 	_(ADMIN_LIST, "SELECT " ADMIN_COLS " FROM admins ORDER BY id") \
@@ -141,10 +152,26 @@ static const char *const MIGRATIONS[] = {
 	_(TOKEN_TOUCH, "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1") \
 	_(TOKEN_REVOKE, "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL") \
 	_(TOKEN_REVOKE_ALL, "UPDATE tokens SET revoked_at = ?2 WHERE admin_id = ?1 AND revoked_at IS NULL") \
-	_(AUDIT_ADD, "INSERT INTO audit(at, admin_id, email, event, outcome, ip) VALUES (?1, ?2, ?3, ?4, ?5, ?6)") \
-	_(AUDIT_LIST, "SELECT at, email, event, outcome, ip FROM audit WHERE at >= ?1" \
+	_(AUDIT_ADD, "INSERT INTO audit(at, admin_id, email, event, outcome, ip, detail)" \
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
+	_(AUDIT_LIST, "SELECT at, email, event, outcome, ip, detail FROM audit WHERE at >= ?1" \
 		" AND (?2 IS NULL OR email = ?2 COLLATE NOCASE) ORDER BY id") \
 	_(AUDIT_PRUNE, "DELETE FROM audit WHERE at < ?1") \
+	_(CITIZEN_STATE, "SELECT u.nom, u.prenom, o.used, o.tries, o.expires_at, o.created_at FROM users u" \
+		" LEFT JOIN citizen_otps o ON o.user_id = u.id WHERE u.phone = ?1 AND u.type = 'CITIZEN'") \
+	_(LIMIT_PEEK, "SELECT count, reset_at FROM limits WHERE key = ?1 AND reset_at > ?2") \
+	_(AUDIT_PAGE, "SELECT id, at, email, event, outcome, ip, detail FROM audit" \
+		" WHERE (?1 IS NULL OR id < ?1) AND (?2 IS NULL OR email = ?2 COLLATE NOCASE)" \
+		" AND (?3 IS NULL OR detail = ?3) ORDER BY id DESC LIMIT ?4") \
+	_(TOKEN_LIST, "SELECT id, created_at, last_used_at FROM tokens" \
+		" WHERE admin_id = ?1 AND revoked_at IS NULL AND expires_at > ?2 ORDER BY id DESC") \
+	_(TOKEN_REVOKE_OWN, "UPDATE tokens SET revoked_at = ?3" \
+		" WHERE id = ?1 AND admin_id = ?2 AND revoked_at IS NULL AND expires_at > ?3") \
+	_(APIKEY_ADD, "INSERT INTO api_keys(name, key_hash, created_at) VALUES (?1, ?2, ?3)") \
+	_(APIKEY_LIST, "SELECT name, created_at, last_used_at, revoked_at FROM api_keys ORDER BY id") \
+	_(APIKEY_REVOKE, "UPDATE api_keys SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL") \
+	_(APIKEY_GET, "SELECT id, name, last_used_at FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL") \
+	_(APIKEY_TOUCH, "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1") \
 	_(LIMIT_TAKE, "INSERT INTO limits(key, count, reset_at) VALUES (?1, 1, ?2 + ?4)" \
 		" ON CONFLICT(key) DO UPDATE SET" \
 		" count = CASE WHEN reset_at <= ?2 THEN 1 WHEN count <= ?3 THEN count + 1 ELSE count END," \
@@ -504,6 +531,20 @@ static int limit_succeeded(struct store *st, const struct limit_use *lu)
 	return lu && lu->taken && lu->clear_on_success ? limit_clear(st, lu->key) : ST_OK;
 }
 
+int store_limit_peek(struct store *st, const char *key, int64_t now, int64_t *count, int64_t *reset_at)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_LIMIT_PEEK);
+	bind_text(s, 1, key);
+	sqlite3_bind_int64(s, 2, now);
+	int rc = step(st, s, "read limit");
+	*count = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	*reset_at = rc == SQLITE_ROW ? sqlite3_column_int64(s, 1) : 0;
+	sqlite3_reset(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc < 0 ? ST_ERROR : ST_OK;
+}
+
 int store_limit_take(struct store *st, struct limit_use *lu, int64_t now)
 {
 	pthread_mutex_lock(&st->lock);
@@ -564,6 +605,50 @@ int store_citizen_otp_issue(struct store *st, const char *phone, int create, str
 {
 	pthread_mutex_lock(&st->lock);
 	int status = begin(st) == 0 ? end(st, citizen_otp_issue(st, phone, create, rq), KEEP_OK) : ST_ERROR;
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+int store_citizen_state(struct store *st, const char *phone, int64_t now, int max_tries,
+			struct citizen_state *out)
+{
+	memset(out, 0, sizeof *out);
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_CITIZEN_STATE);
+	bind_text(s, 1, phone);
+	int rc = step(st, s, "read citizen");
+	if (rc == SQLITE_ROW) {
+		copy_col(s, 0, out->nom, sizeof out->nom);
+		copy_col(s, 1, out->prenom, sizeof out->prenom);
+		int has_otp = sqlite3_column_type(s, 2) != SQLITE_NULL;
+		int tries = sqlite3_column_int(s, 3);
+		out->otp_expires_at = sqlite3_column_int64(s, 4);
+		out->otp_live = has_otp && !sqlite3_column_int(s, 2) && tries < max_tries && out->otp_expires_at > now;
+		out->tries_left = out->otp_live ? max_tries - tries : 0;
+		out->last_sent_at = has_otp ? sqlite3_column_int64(s, 5) : 0;
+	}
+	sqlite3_reset(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc < 0 ? ST_ERROR : rc == SQLITE_ROW ? ST_OK : ST_NOT_FOUND;
+}
+
+static int citizen_otp_cancel(struct store *st, const char *phone, const struct limit_use *cooldown)
+{
+	int64_t user_id;
+	int found = citizen_id(st, phone, &user_id);
+	if (found <= 0)
+		return found < 0 ? ST_ERROR : ST_NOT_FOUND;
+	sqlite3_stmt *s = stmt(st, S_CITIZEN_OTP_DEL);
+	sqlite3_bind_int64(s, 1, user_id);
+	if (run(st, s, "cancel citizen otp") != 0)
+		return ST_ERROR;
+	return limit_refund(st, cooldown);
+}
+
+int store_citizen_otp_cancel(struct store *st, const char *phone, const struct limit_use *cooldown)
+{
+	pthread_mutex_lock(&st->lock);
+	int status = begin(st) == 0 ? end(st, citizen_otp_cancel(st, phone, cooldown), KEEP_OK) : ST_ERROR;
 	pthread_mutex_unlock(&st->lock);
 	return status;
 }
@@ -1017,10 +1102,110 @@ int store_token_revoke(struct store *st, int64_t id, int64_t now)
 	return rc == 0 ? ST_OK : ST_ERROR;
 }
 
+int store_token_list(struct store *st, int64_t admin_id, int64_t now,
+		     void (*fn)(const struct session_row *, void *), void *ctx)
+{
+	struct session_row row;
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_TOKEN_LIST);
+	sqlite3_bind_int64(s, 1, admin_id);
+	sqlite3_bind_int64(s, 2, now);
+	int rc;
+	while ((rc = step(st, s, "list tokens")) == SQLITE_ROW) {
+		row.id = sqlite3_column_int64(s, 0);
+		row.created_at = sqlite3_column_int64(s, 1);
+		row.last_used_at = sqlite3_column_int64(s, 2);
+		fn(&row, ctx);
+	}
+	sqlite3_reset(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc < 0 ? ST_ERROR : ST_OK;
+}
+
+int store_token_revoke_own(struct store *st, int64_t admin_id, int64_t id, int64_t now)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_TOKEN_REVOKE_OWN);
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, admin_id);
+	sqlite3_bind_int64(s, 3, now);
+	int rc = run(st, s, "revoke token");
+	int changed = sqlite3_changes(st->db);
+	pthread_mutex_unlock(&st->lock);
+	return rc != 0 ? ST_ERROR : changed ? ST_OK : ST_NOT_FOUND;
+}
+
+/* ---- API keys ---- */
+
+int store_apikey_add(struct store *st, const char *name, const unsigned char *hash, int64_t now)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_APIKEY_ADD);
+	bind_text(s, 1, name);
+	bind_hash(s, 2, hash);
+	sqlite3_bind_int64(s, 3, now);
+	int status = insert_status(st, s, "add api key");
+	pthread_mutex_unlock(&st->lock);
+	return status;
+}
+
+int store_apikey_list(struct store *st, void (*fn)(const struct apikey_row *, void *), void *ctx)
+{
+	struct apikey_row row;
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_APIKEY_LIST);
+	int rc;
+	while ((rc = step(st, s, "list api keys")) == SQLITE_ROW) {
+		copy_col(s, 0, row.name, sizeof row.name);
+		row.created_at = sqlite3_column_int64(s, 1);
+		row.last_used_at = sqlite3_column_int64(s, 2);
+		row.revoked_at = sqlite3_column_int64(s, 3);
+		fn(&row, ctx);
+	}
+	sqlite3_reset(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc < 0 ? ST_ERROR : ST_OK;
+}
+
+int store_apikey_revoke(struct store *st, const char *name, int64_t now)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_APIKEY_REVOKE);
+	bind_text(s, 1, name);
+	sqlite3_bind_int64(s, 2, now);
+	int rc = run(st, s, "revoke api key");
+	int changed = sqlite3_changes(st->db);
+	pthread_mutex_unlock(&st->lock);
+	return rc != 0 ? ST_ERROR : changed ? ST_OK : ST_NOT_FOUND;
+}
+
+int store_apikey_auth(struct store *st, const unsigned char *hash, int64_t now, char *name, size_t namesz)
+{
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_APIKEY_GET);
+	bind_hash(s, 1, hash);
+	int rc = step(st, s, "read api key");
+	int64_t id = 0, last_used = 0;
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		copy_col(s, 1, name, namesz);
+		last_used = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW && now - last_used >= TOKEN_TOUCH_EVERY_MS) {
+		s = stmt(st, S_APIKEY_TOUCH);
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, now);
+		run(st, s, "touch api key"); /* best effort, as for tokens */
+	}
+	pthread_mutex_unlock(&st->lock);
+	return rc < 0 ? ST_ERROR : rc == SQLITE_ROW ? ST_OK : ST_NOT_FOUND;
+}
+
 /* ---- audit trail ---- */
 
 int store_audit_add(struct store *st, int64_t admin_id, const char *email, const char *event,
-		    const char *outcome, const char *ip, int64_t now)
+		    const char *outcome, const char *ip, const char *detail, int64_t now)
 {
 	pthread_mutex_lock(&st->lock);
 	sqlite3_stmt *s = stmt(st, S_AUDIT_ADD);
@@ -1031,6 +1216,7 @@ int store_audit_add(struct store *st, int64_t admin_id, const char *email, const
 	bind_text(s, 4, event);
 	bind_text(s, 5, outcome);
 	bind_text(s, 6, ip && *ip ? ip : NULL);
+	bind_text(s, 7, detail);
 	int rc = run(st, s, "write audit");
 	pthread_mutex_unlock(&st->lock);
 	return rc == 0 ? ST_OK : ST_ERROR;
@@ -1039,7 +1225,7 @@ int store_audit_add(struct store *st, int64_t admin_id, const char *email, const
 int store_audit_list(struct store *st, int64_t since, const char *email,
 		     void (*fn)(const struct audit_row *, void *), void *ctx)
 {
-	struct audit_row row;
+	struct audit_row row = { .id = 0 };
 	pthread_mutex_lock(&st->lock);
 	sqlite3_stmt *s = stmt(st, S_AUDIT_LIST);
 	sqlite3_bind_int64(s, 1, since);
@@ -1051,6 +1237,34 @@ int store_audit_list(struct store *st, int64_t since, const char *email,
 		copy_col(s, 2, row.event, sizeof row.event);
 		copy_col(s, 3, row.outcome, sizeof row.outcome);
 		copy_col(s, 4, row.ip, sizeof row.ip);
+		copy_col(s, 5, row.detail, sizeof row.detail);
+		fn(&row, ctx);
+	}
+	sqlite3_reset(s);
+	pthread_mutex_unlock(&st->lock);
+	return rc < 0 ? ST_ERROR : ST_OK;
+}
+
+int store_audit_page(struct store *st, int64_t before_id, int limit, const char *actor, const char *detail,
+		     void (*fn)(const struct audit_row *, void *), void *ctx)
+{
+	struct audit_row row;
+	pthread_mutex_lock(&st->lock);
+	sqlite3_stmt *s = stmt(st, S_AUDIT_PAGE);
+	if (before_id > 0)
+		sqlite3_bind_int64(s, 1, before_id);
+	bind_text(s, 2, actor);
+	bind_text(s, 3, detail);
+	sqlite3_bind_int(s, 4, limit);
+	int rc;
+	while ((rc = step(st, s, "page audit")) == SQLITE_ROW) {
+		row.id = sqlite3_column_int64(s, 0);
+		row.at = sqlite3_column_int64(s, 1);
+		copy_col(s, 2, row.email, sizeof row.email);
+		copy_col(s, 3, row.event, sizeof row.event);
+		copy_col(s, 4, row.outcome, sizeof row.outcome);
+		copy_col(s, 5, row.ip, sizeof row.ip);
+		copy_col(s, 6, row.detail, sizeof row.detail);
 		fn(&row, ctx);
 	}
 	sqlite3_reset(s);

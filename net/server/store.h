@@ -57,6 +57,8 @@ int store_limit_take(struct store *st, struct limit_use *lu, int64_t now);
 /* Gives back a use that turned out not to count (a mail that failed). */
 int store_limit_refund(struct store *st, const struct limit_use *lu);
 int store_limit_clear(struct store *st, const char *key);
+/* Where a key stands now: its count and the end of its window (both 0 when none is running). */
+int store_limit_peek(struct store *st, const char *key, int64_t now, int64_t *count, int64_t *reset_at);
 
 struct otp_request {
 	const unsigned char *hash;
@@ -77,6 +79,21 @@ int store_citizen_otp_issue(struct store *st, const char *phone, int create, str
  */
 int store_citizen_otp_verify(struct store *st, const char *phone, const unsigned char *hash,
 			     int64_t now, int max_tries, struct limit_use *budget);
+
+/* What support staff see of a citizen (GET /api/admin/citizens/{phone}). */
+struct citizen_state {
+	char nom[256];
+	char prenom[256];
+	int otp_live;
+	int64_t otp_expires_at;
+	int tries_left;       /* 0 when no code is live */
+	int64_t last_sent_at; /* 0: never */
+};
+int store_citizen_state(struct store *st, const char *phone, int64_t now, int max_tries,
+			struct citizen_state *out);
+
+/* A code that could not be delivered: none is left live, and the cooldown is given back. */
+int store_citizen_otp_cancel(struct store *st, const char *phone, const struct limit_use *cooldown);
 
 /* ---- admins ---- */
 struct admin {
@@ -152,18 +169,54 @@ int store_token_auth(struct store *st, int64_t id, const unsigned char *hash, in
 		     struct admin *out);
 int store_token_revoke(struct store *st, int64_t id, int64_t now);
 
+/* An admin's live sessions (tokens), newest first. */
+struct session_row {
+	int64_t id;
+	int64_t created_at;
+	int64_t last_used_at; /* 0: never */
+};
+int store_token_list(struct store *st, int64_t admin_id, int64_t now,
+		     void (*fn)(const struct session_row *, void *), void *ctx);
+/* Revokes one live token of that admin: ST_NOT_FOUND when it is not one. */
+int store_token_revoke_own(struct store *st, int64_t admin_id, int64_t id, int64_t now);
+
+/* ---- API keys of the citizen routes: stored as a hash only ---- */
+struct apikey_row {
+	char name[128];
+	int64_t created_at;
+	int64_t last_used_at; /* 0: never */
+	int64_t revoked_at;   /* 0: live */
+};
+/* ST_CONFLICT: a live key has that name. */
+int store_apikey_add(struct store *st, const char *name, const unsigned char *hash, int64_t now);
+int store_apikey_list(struct store *st, void (*fn)(const struct apikey_row *, void *), void *ctx);
+/* ST_NOT_FOUND: no live key of that name. */
+int store_apikey_revoke(struct store *st, const char *name, int64_t now);
+/* ST_OK and its name (copied) when hash is a live key's; updates last_used_at. */
+int store_apikey_auth(struct store *st, const unsigned char *hash, int64_t now, char *name, size_t namesz);
+
 /* ---- audit trail: admin events, never a secret ---- */
 struct audit_row {
+	int64_t id;
 	int64_t at;
 	char email[320];
 	char event[64];
 	char outcome[64];
 	char ip[64];
+	char detail[64];
 };
+/* email: who acted (an admin's e-mail, an API key's name, "anonyme"); detail: what about (a phone). */
 int store_audit_add(struct store *st, int64_t admin_id, const char *email, const char *event,
-		    const char *outcome, const char *ip, int64_t now);
+		    const char *outcome, const char *ip, const char *detail, int64_t now);
 /* Rows at or after `since`, for one e-mail when non-NULL, oldest first. */
 int store_audit_list(struct store *st, int64_t since, const char *email,
+		     void (*fn)(const struct audit_row *, void *), void *ctx);
+/*
+ * One page of the trail, newest first: `limit` rows older than before_id
+ * (0: from the newest), narrowed to one actor (case-insensitive) and one
+ * detail (a phone) when non-NULL.
+ */
+int store_audit_page(struct store *st, int64_t before_id, int limit, const char *actor, const char *detail,
 		     void (*fn)(const struct audit_row *, void *), void *ctx);
 /* Deletes the rows older than `before` (the retention, --audit-days). */
 int store_audit_prune(struct store *st, int64_t before);

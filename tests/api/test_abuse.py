@@ -296,7 +296,7 @@ def audit_rows_from_clients_are_bounded_and_printed_escaped():
     for bad in (b"\x1b", b"\x07", b"\r", b"\xc2\x9b"):
         check(bad not in out, f"{bad!r} reached the terminal")
     lines = out.decode().splitlines()
-    check(all(line.count("\t") == 4 for line in lines), "every row has its five columns")
+    check(all(line.count("\t") == 5 for line in lines), "every row has its six columns")
     check(any("evil\\x1b]52;c;" in line and "\\r\\nforged\\trow" in line for line in lines), out[-600:])
 
 

@@ -2,6 +2,7 @@
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -32,6 +33,11 @@ class Console:
         p.out = p.stdout.decode()
         p.err = p.stderr.decode()
         return p
+
+    def token_path(self):
+        """Where the file store keeps the token for this console's server."""
+        url = self.env["GUICHET_SERVER"]
+        return f"{self.home}/state/guichet/token-" + re.sub(r"[^A-Za-z0-9.-]", "_", url)
 
     def token_file(self):
         d = f"{self.home}/state/guichet"
@@ -323,6 +329,139 @@ def user_agent_and_timeout():
     finally:
         httpd.shutdown()
         t.join()
+
+
+def sms_codes(folder):
+    """{file: code} for every SMS written by --sms outbox:FOLDER (the code stands on a line of its own)."""
+    out = {}
+    for name in os.listdir(folder) if os.path.isdir(folder) else []:
+        with open(os.path.join(folder, name), encoding="utf-8") as f:
+            m = re.search(r"^\s*(\d{4,10})\s*$", f.read(), re.M)
+        check(m, f"no code in the SMS {name}")
+        out[name] = m.group(1)
+    return out
+
+
+def sms_server(*flags):
+    """A guichetd that sends citizen codes by SMS to an outbox folder (contract §9.2): (server, folder)."""
+    tmp = tempfile.mkdtemp(prefix="guichet-test-")
+    folder = os.path.join(tmp, "sms")
+    return Server("--sms", f"outbox:{folder}", *flags, tmp=tmp), folder
+
+
+@test
+def otp_sent_by_sms_prints_no_code():
+    s, sms = sms_server()
+    s.add_citizen("0123456789")
+    c = Console(s)
+    p = c.run("otp", "create", "0123456789")
+    rc(p, 0)
+    lines = p.out.splitlines()
+    eq(lines[:3], ["OTP créé avec succès", "Téléphone : 0123456789", "Code envoyé par SMS."], p.out)
+    check(len(lines) == 4 and lines[3].startswith("Expire    : 20"), p.out)
+    [code] = sms_codes(sms).values()
+    check(code not in p.out and "Code      :" not in p.out, p.out)
+    # --headless: the same words on the result line
+    seen = set(sms_codes(sms))
+    p = c.run("--headless", input="otp resend 0123456789\n")
+    rc(p, 0)
+    check(p.out.startswith("ok\t1\totp resend 0123456789\tOTP régénéré avec succès | "
+                           "Téléphone : 0123456789 Code envoyé par SMS. Expire    : 20"), p.out)
+    [new] = [v for k, v in sms_codes(sms).items() if k not in seen]
+    check(new not in p.out, p.out)
+    # --json: the server's answer, which holds no code
+    p = c.run("--json", "otp", "verify", "0123456789", new)
+    rc(p, 0)
+    eq(json.loads(p.out)["message"], "OTP vérifié avec succès")
+    c.cleanup()
+
+
+@test
+def otp_commands_send_the_token_only_when_there_is_one():
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            auth = self.headers.get("Authorization")
+            seen.append((self.path, auth))
+            if auth:
+                status, body = 201, {"status": "success", "message": "OTP créé avec succès",
+                                     "data": {"phoneNumber": "0123456789", "expiresAt": "2030-01-01T00:00:00.000Z"}}
+            else:
+                status, body = 401, {"status": "error", "message": "Non authentifié.", "data": None}
+            raw = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, *a):
+            pass
+
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    t = threading.Thread(target=httpd.serve_forever)
+    t.start()
+    c = Console(None)
+    c.env["GUICHET_SERVER"] = f"http://127.0.0.1:{httpd.server_port}"
+    try:
+        # no token: no header, and the server's 401 is an ordinary refusal
+        p = c.run("otp", "create", "0123456789")
+        rc(p, 1)
+        eq(p.err, "guichet: Non authentifié.\n")
+        eq(seen, [("/otp", None)])
+        seen.clear()
+        # GUICHET_TOKEN, then a stored token: sent on create, resend and verify
+        for env in [{"GUICHET_TOKEN": "1|env-token"}, {}]:
+            if not env:
+                os.makedirs(f"{c.home}/state/guichet")
+                with open(c.token_path(), "w") as f:
+                    f.write("2|file-token\n")
+            p = c.run("--headless", input="otp create 0123456789\notp resend 0123456789\notp verify 0123456789 123456\n",
+                      env=env)
+            rc(p, 0)
+            check("Code envoyé par SMS." in p.out.splitlines()[0], p.out)
+            token = env.get("GUICHET_TOKEN", "2|file-token")
+            eq(seen, [("/otp", f"Bearer {token}"), ("/otp", f"Bearer {token}"), ("/otp/verify", f"Bearer {token}")])
+            seen.clear()
+    finally:
+        httpd.shutdown()
+        t.join()
+        c.cleanup()
+
+
+@test
+def otp_callers_key_accepts_the_logged_in_console():
+    s = Server("--otp-callers", "key")
+    s.add_citizen("0123456789")
+    ready_admin(s)
+    c = Console(s)
+    p = c.run("otp", "create", "0123456789")
+    rc(p, 1)
+    eq(p.err, "guichet: Non authentifié.\n")
+    rc(c.run("--password-stdin", "login", "admin@example.cm", input=PASSWORD + "\n"), 0)
+    p = c.run("otp", "create", "0123456789")
+    rc(p, 0)
+    code = p.out.split("Code      : ")[1].split()[0]
+    p = c.run("otp", "verify", "0123456789", "000000" if code != "000000" else "111111")
+    rc(p, 1)
+    eq(p.err, "guichet: OTP incorrect ou expiré\n")
+    rc(c.run("otp", "verify", "0123456789", code), 0)
+    # the audit trail names the admin as the caller of the code sent and of both checks
+    audit = s.cli("audit", check_rc=0).stdout.decode()
+    check(sum("0123456789" in l and "admin@example.cm" in l for l in audit.splitlines()) >= 3, audit)
+    # a token from GUICHET_TOKEN works too; a revoked one is refused (exit 1), and stays stored
+    token = s.post("/api/admin/login", {"email": "admin@example.cm", "password": PASSWORD}).data["token"]
+    other = Console(s)
+    rc(other.run("otp", "create", "0123456789", env={"GUICHET_TOKEN": token}), 0)
+    other.cleanup()
+    stored = open(c.token_path()).read().strip()
+    eq(s.request("DELETE", "/api/admin/logout", token=stored).status, 200)
+    p = c.run("otp", "resend", "0123456789")
+    rc(p, 1)
+    eq(p.err, "guichet: Non authentifié.\n")
+    c.cleanup()
 
 
 KEYRING = """

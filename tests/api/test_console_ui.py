@@ -174,6 +174,50 @@ def citizen_otp_create_resend_verify():
         t.close()
 
 
+def sms_codes(folder):
+    """{file: code} for every SMS written by --sms outbox:FOLDER (the code stands on a line of its own)."""
+    out = {}
+    for name in os.listdir(folder) if os.path.isdir(folder) else []:
+        with open(os.path.join(folder, name), encoding="utf-8") as f:
+            out[name] = re.search(r"^\s*(\d{4,10})\s*$", f.read(), re.M).group(1)
+    return out
+
+
+@test
+def citizen_otp_by_sms_sends_the_admin_token():
+    tmp = tempfile.mkdtemp(prefix="guichet-test-")
+    sms = os.path.join(tmp, "sms")
+    # --otp-callers key: every /otp and /otp/verify below succeeds only with the admin's token
+    s = Server("--sms", f"outbox:{sms}", "--otp-callers", "key", tmp=tmp)
+    s.add_citizen("0123456789")
+    ready_admin(s)
+    t = Terminal(s.url, store="file")
+    try:
+        login_to_menu(t)
+        t.keys("2")
+        t.wait_for("guichet — OTP citoyen")
+        t.type("0123456789")
+        t.keys("Enter")
+        shown = t.wait_for("OTP créé avec succès")
+        check(re.search(r"Code envoyé par SMS\.\s+pour 0123456789\s+\(expire 20", shown), shown)
+        check("Dernier code" not in shown, shown)
+        [code] = sms_codes(sms).values()
+        check(not re.search(rf"(?<!\d){code}(?!\d)", shown), f"the code {code} is not on screen:\n{shown}")
+        t.keys("Tab")
+        t.type(code)
+        t.keys("Enter")
+        t.wait_for("OTP vérifié avec succès")
+        # the token revoked elsewhere: the server's 401 ends the session
+        [tokfile] = [os.path.join(t.dir, "state", "guichet", f) for f in os.listdir(os.path.join(t.dir, "state", "guichet"))
+                     if f.startswith("token-")]
+        eq(s.request("DELETE", "/api/admin/logout", token=open(tokfile).read().strip()).status, 200)
+        t.keys("F5")
+        shown = t.wait_for("Session expirée : reconnectez-vous.")
+        check("guichet — Connexion" in shown, shown)
+    finally:
+        t.close()
+
+
 @test
 def profile_shows_the_admin():
     s = Server()
@@ -436,6 +480,7 @@ def make_demo_as_a_new_user_meets_it():
         shown = wait_for("Entrée pour ouvrir la console")
         matricule = re.search(r"matricule ([0-9a-f-]{36})", shown).group(1)
         outbox = re.search(r"arrivent dans (\S+/outbox)", shown).group(1)
+        sms = re.search(r"SMS +: les codes citoyens arrivent dans (\S+/sms)", shown).group(1)
         check("demo@guichet.local" in shown and "0123456789" in shown and "9876543210" in shown, shown)
         tmux("send-keys", "-t", "demo", "Enter")
         wait_for("guichet — Connexion")
@@ -459,6 +504,11 @@ def make_demo_as_a_new_user_meets_it():
         tmux("send-keys", "-t", "demo", "-l", "0123456789")
         tmux("send-keys", "-t", "demo", "Enter")
         wait_for("OTP créé avec succès")
+        wait_for("Code envoyé par SMS.")  # the screen tells where the code went
+        [code] = sms_codes(sms).values()
+        for keys in [["Tab"], ["-l", code], ["Enter"]]:
+            tmux("send-keys", "-t", "demo", *keys)
+        wait_for("OTP vérifié avec succès")
         tmux("send-keys", "-t", "demo", "C-q")
         shown = wait_for("DEMO_EXIT=0")
         check("Backend arrêté" in shown, shown)

@@ -33,7 +33,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	/* ... and nothing a terminal would obey */
 	if (!terminal_safe(r.message, 0) || !terminal_safe(r.admin.nom, 0) || !terminal_safe(r.code, 0) ||
-	    !terminal_safe(r.expires_at, 0))
+	    !terminal_safe(r.phone, 0) || !terminal_safe(r.expires_at, 0))
+		__builtin_trap();
+	/* a code is only ever shown as part of an issued OTP */
+	if (r.has_code && !r.otp_issued)
 		__builtin_trap();
 	char *json = client_clean_json((const char *)data, size, 1);
 	if (json && !terminal_safe(json, 0))
