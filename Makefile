@@ -4,7 +4,7 @@ VERSION := 0.1.0
 
 # Debian packages the build and the tests need; `make deps` installs the missing ones.
 DEBS := pkg-config gcc make libncurses-dev libcurl4-openssl-dev libcjson-dev \
-	libsecret-1-dev libmicrohttpd-dev libsqlite3-dev libsodium-dev zlib1g-dev \
+	libsecret-1-dev libmicrohttpd-dev libsqlite3-dev libpq-dev postgresql libsodium-dev zlib1g-dev \
 	check libsubunit-dev libsecret-tools gnome-keyring dbus dbus-daemon dbus-x11 libglib2.0-bin \
 	tmux python3 python3-aiosmtpd ca-certificates openssl e2fsprogs valgrind
 
@@ -22,7 +22,7 @@ WARNINGS := -Wall -Wextra -Wpedantic -Werror
 BASEFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -DGUICHET_VERSION='"$(VERSION)"' \
 	$(WARNINGS) $(SANFLAGS) -MMD -MP
 # pkg-config runs when a recipe needs it, after `deps` has installed the .pc files
-SERVER_PKGS := libmicrohttpd libcjson sqlite3 libsodium libcurl zlib
+SERVER_PKGS := libmicrohttpd libcjson sqlite3 libpq libsodium libcurl zlib
 SERVER_CFLAGS = $(shell pkg-config --cflags $(SERVER_PKGS))
 SERVER_LIBS = $(shell pkg-config --libs $(SERVER_PKGS)) -lpthread -lm
 CONSOLE_PKGS := libcurl libcjson libsecret-1 ncursesw

@@ -40,16 +40,18 @@ struct bucket {
 
 struct abuse {
 	const struct config *cfg;
+	struct store *shared; /* non-NULL: requests are counted there, across nodes */
 	pthread_mutex_t lock;
 	struct bucket table[SETS][WAYS];
 };
 
-struct abuse *abuse_new(const struct config *cfg)
+struct abuse *abuse_new(const struct config *cfg, struct store *st)
 {
 	struct abuse *ab = calloc(1, sizeof *ab);
 	if (!ab)
 		return NULL;
 	ab->cfg = cfg;
+	ab->shared = st && store_shared(st) ? st : NULL;
 	pthread_mutex_init(&ab->lock, NULL);
 	return ab;
 }
@@ -95,11 +97,30 @@ static struct bucket *bucket_of(struct abuse *ab, const char *key, double full, 
 	return oldest;
 }
 
+/* Several nodes: one fixed window a minute per address, counted in the store in one statement. */
+static int request_shared(struct abuse *ab, const char *client_key, enum envelope env, struct reply *out)
+{
+	struct limit_use lu;
+	abuse_use(ab, LIMIT_REQUESTS, client_key, &lu);
+	lu.fixed_window = 1;
+	int status = store_limit_take(ab->shared, &lu, clock_now_ms());
+	if (status == ST_LIMITED) {
+		abuse_refuse(&lu, env, out);
+		return 0;
+	}
+	/* a database that fails here fails the route too: let the route answer it */
+	out->rate_limit = lu.budget;
+	out->rate_remaining = lu.budget > lu.used ? lu.budget - lu.used : 0;
+	return 1;
+}
+
 int abuse_request(struct abuse *ab, const char *client_key, enum envelope env, struct reply *out)
 {
 	long per_minute = ab->cfg->rate_limit;
 	if (per_minute <= 0)
 		return 1;
+	if (ab->shared)
+		return request_shared(ab, client_key, env, out);
 	double full = (double)per_minute, per_ms = full / (double)MINUTE_MS;
 	int64_t now = clock_mono_ms();
 	long wait = 0;

@@ -4,8 +4,9 @@
  * Every abuse limit of guichetd, declared once (ABUSE_LIMITS), counted in one
  * atomic step and refused with one 429 (contract §4, §8, §9.3):
  *
- *   requests   requests per minute per client address (--rate-limit), token
- *              bucket in memory: the only limit that need not survive a restart
+ *   requests   requests per minute per client address (--rate-limit): a token
+ *              bucket in memory when one process serves the store, else a
+ *              fixed window in the store, so that every node counts together
  *   send       one code per phone or e-mail per --otp-cooldown
  *   guess      wrong codes in a row per phone / per admin (--otp-guess-budget),
  *              an hour after the last one; a right code starts again from zero
@@ -40,7 +41,8 @@ enum limit_id {
 
 struct abuse;
 
-struct abuse *abuse_new(const struct config *cfg);
+/* st: where limits are counted (and requests too when store_shared(st)). */
+struct abuse *abuse_new(const struct config *cfg, struct store *st);
 void abuse_free(struct abuse *ab);
 
 /* Describes one use of limit `id` about `subject` (a phone, "admin:ID", a purpose...). */

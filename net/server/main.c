@@ -142,12 +142,11 @@ static int serve(int argc, char **argv)
 	int rc = parse_serve(argc, argv, &cfg);
 	if (rc)
 		return rc;
-	char err[512], keypath[4096];
+	char err[512];
 	struct app app = { .cfg = &cfg };
 	char *cert = NULL, *key = NULL, *url = NULL;
 	struct http *http = NULL;
 	rc = 1;
-	snprintf(keypath, sizeof keypath, "%s.key", cfg.db);
 	if (cfg.tls_cert && (!(cert = read_pem(cfg.tls_cert, err, sizeof err)) ||
 			     !(key = read_pem(cfg.tls_key, err, sizeof err))))
 		goto out;
@@ -155,7 +154,7 @@ static int serve(int argc, char **argv)
 	const char *headers[CONFIG_SMS_HEADERS_MAX];
 	size_t nheaders = sms_headers(&cfg, header_buf, sizeof header_buf, headers);
 	if (store_open(cfg.db, &app.store, err, sizeof err) != 0 ||
-	    otp_key_load(keypath, app.key, err, sizeof err) != 0 ||
+	    store_server_key(app.store, app.key, err, sizeof err) != 0 ||
 	    !(app.mailer = mailer_open(cfg.mail, cfg.mail_from, cfg.mail_timeout, err, sizeof err)) ||
 	    !(app.sms = sms_open(cfg.sms, headers, nheaders, cfg.sms_timeout, err, sizeof err)))
 		goto out;
@@ -163,7 +162,7 @@ static int serve(int argc, char **argv)
 	if (strcmp(cfg.otp_callers, "any") == 0 && !listen_is_loopback(cfg.listen))
 		fprintf(stderr, "warning: --otp-callers any on %s: anyone who can reach it can obtain any citizen's "
 				"code; use --otp-callers key (and --sms) to deploy\n", cfg.listen);
-	if (!(app.abuse = abuse_new(&cfg))) {
+	if (!(app.abuse = abuse_new(&cfg, app.store))) {
 		snprintf(err, sizeof err, "out of memory");
 		goto out;
 	}

@@ -1,11 +1,10 @@
 #ifndef GUICHET_STORE_H
 #define GUICHET_STORE_H
 /*
- * The storage module: every SQL statement of guichetd lives in store.c.
- * One SQLite connection (WAL, busy timeout, statements prepared once),
- * serialised by a mutex, so each function below is one atomic step and may be
- * called from any thread. A PostgreSQL store would implement this same header.
- * Times are milliseconds since the epoch.
+ * The storage module: every SQL statement of guichetd lives behind this
+ * header, in one file per engine (store_sqlite.c, store_pg.c; store_internal.h
+ * lists what they share). Each function below is one atomic step and may be
+ * called from any thread. Times are milliseconds since the epoch.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -26,14 +25,24 @@ enum store_status {
 	ST_ERROR,     /* the database failed; details went to stderr */
 };
 
-/* Opens (creating mode 0600) and migrates the database. Returns 0 or -1 with err. */
-int store_open(const char *path, struct store **out, char *err, size_t errsz);
+/*
+ * Opens and migrates the database: postgresql://... or postgres://... is a
+ * PostgreSQL server (libpq), anything else a SQLite file (created mode 0600).
+ * Returns 0 or -1 with err.
+ */
+int store_open(const char *db, struct store **out, char *err, size_t errsz);
 void store_close(struct store *st);
+/* 1 when db names a PostgreSQL database. */
+int store_is_postgres(const char *db);
+/* 1 when several servers may share this store: per-address state must then live in it too. */
+int store_shared(const struct store *st);
+/* The key of OTP hashes (OTP_KEY_BYTES), made once: beside a SQLite file, inside PostgreSQL. */
+int store_server_key(struct store *st, unsigned char *key, char *err, size_t errsz);
 
 /* One transaction around several calls, for bulk imports (single-threaded use). */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
-void store_rollback(struct store *st);
+int store_rollback(struct store *st);
 
 /* ---- users (citizens and others) ---- */
 int store_user_add(struct store *st, const char *phone, const char *type,
@@ -45,11 +54,13 @@ int store_user_add(struct store *st, const char *phone, const char *type,
 struct limit_use {
 	char key[LIMIT_KEY_MAX];
 	long budget;          /* uses per window; <= 0: no limit */
-	int64_t window_ms;    /* slides with every counted use */
+	int64_t window_ms;    /* slides with every counted use, unless fixed_window */
+	int fixed_window;     /* the window starts at the first use and does not slide (a rate) */
 	int clear_on_success; /* counts failures in a row: a success starts again from zero */
 	int limit;            /* which limit (enum limit_id of abuse.h), for the reply */
 	long retry_after_s;   /* out, with ST_LIMITED */
 	int taken;            /* out: one use was counted */
+	long used;            /* out: uses counted in the window, this one included */
 };
 
 /* Counts one use unless the budget is spent: ST_OK, ST_LIMITED (retry set) or ST_ERROR. */

@@ -2,6 +2,11 @@
 
 Each test file registers functions with @test and calls main(); every test prints
 one line, "ok - NAME" or "not ok - NAME", which tests/run.sh counts.
+
+GUICHET_TEST_STORE=pg (with GUICHET_TEST_PG_URL, the base URL of a throw-away
+PostgreSQL cluster) runs the same tests on the PostgreSQL store: each Server gets
+a database of its own. Tests of what only a SQLite file has (its mode, its WAL)
+are marked @test(sqlite_only=True) and skipped there, said so on a comment line.
 """
 import email
 import email.policy
@@ -22,11 +27,34 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 GUICHETD = os.environ.get("GUICHETD", os.path.join(ROOT, "build", "guichetd"))
 
 _tests = []
+STORE = os.environ.get("GUICHET_TEST_STORE", "sqlite")
+PG_URL = os.environ.get("GUICHET_TEST_PG_URL", "")
 
 
-def test(fn):
-    _tests.append(fn)
-    return fn
+def test(fn=None, *, sqlite_only=False):
+    def register(f):
+        f.sqlite_only = sqlite_only
+        _tests.append(f)
+        return f
+    return register(fn) if fn else register
+
+
+def psql(url, query):
+    """Runs one query with psql; rows as tuples of strings (numbers as ints)."""
+    p = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", query],
+                       capture_output=True, timeout=60)
+    if p.returncode != 0:
+        raise AssertionError(f"psql {query!r}: {p.stderr.decode()}")
+    rows = []
+    for line in p.stdout.decode().splitlines():
+        rows.append(tuple(int(v) if v.lstrip("-").isdigit() else v for v in line.split("\t")))
+    return rows
+
+
+def new_pg_database():
+    name = "t_" + os.urandom(6).hex()
+    psql(f"{PG_URL}/postgres", f"CREATE DATABASE {name}")
+    return name
 
 
 def main():
@@ -36,6 +64,11 @@ def main():
         if only and fn.__name__ not in only:
             continue
         name = f"{os.path.basename(sys.argv[0])}:{fn.__name__}"
+        if STORE == "pg":
+            if fn.sqlite_only:
+                print(f"# skip {name} on PostgreSQL: it tests the SQLite file itself", flush=True)
+                continue
+            name = f"[pg] {name}"
         try:
             fn()
             print(f"ok - {name}", flush=True)
@@ -87,9 +120,11 @@ class Response:
 class Server:
     running = []
 
-    def __init__(self, *flags, cooldown=0, mail=None, env=None, tmp=None):
+    def __init__(self, *flags, cooldown=0, mail=None, env=None, tmp=None, db=None):
+        """db: another server's database (a second node); by default a new one of the store under test."""
         self.tmp = tmp or tempfile.mkdtemp(prefix="guichet-test-")
-        self.db = os.path.join(self.tmp, "guichet.db")
+        self.pg_name = new_pg_database() if STORE == "pg" and not db else None
+        self.db = db or (f"{PG_URL}/{self.pg_name}" if self.pg_name else os.path.join(self.tmp, "guichet.db"))
         self.outbox = os.path.join(self.tmp, "outbox")
         self.log_path = os.path.join(self.tmp, "guichetd.log")
         self.flags = ["--otp-cooldown", str(cooldown), "--mail", mail or f"outbox:{self.outbox}", *flags]
@@ -107,6 +142,21 @@ class Server:
         check(line.startswith("listening on http://127.0.0.1:"), f"start-up line: {line!r} log: {self.log_text()}")
         self.url = line.split()[-1]
         self.port = int(self.url.rsplit(":", 1)[1])
+
+    def sql(self, query, *params):
+        """Rows of a query on the server's database, whichever the store ('?' placeholders)."""
+        if self.pg_name:
+            for v in params:  # tests pass numbers and plain strings only
+                query = query.replace("?", str(v) if isinstance(v, int) else "'" + str(v).replace("'", "''") + "'", 1)
+            return psql(self.db, query)
+        import sqlite3
+        db = sqlite3.connect(self.db)
+        try:
+            rows = [tuple(r) for r in db.execute(query, params)]
+            db.commit()
+            return rows
+        finally:
+            db.close()
 
     def log_text(self):
         with open(self.log_path, "rb") as f:
@@ -199,6 +249,8 @@ class Server:
             if rc not in (None, 0, -signal.SIGKILL):
                 raise AssertionError(f"guichetd exited {rc}: {s.log_text()[-2000:]}")
             shutil.rmtree(s.tmp, ignore_errors=True)
+            if s.pg_name:
+                psql(f"{PG_URL}/postgres", f"DROP DATABASE IF EXISTS {s.pg_name} WITH (FORCE)")
         cls.running = []
 
 

@@ -11,7 +11,6 @@ import re
 import resource
 import signal
 import socket
-import sqlite3
 import ssl
 import subprocess
 import tempfile
@@ -183,10 +182,7 @@ def an_expired_login_lock_does_not_rearm_on_one_wrong_password():
         eq(s.post("/api/admin/login", {"email": "admin@example.cm", "password": "wrong-password"}).status, 401)
     eq(s.post("/api/admin/login", {"email": "admin@example.cm", "password": PASSWORD}).status, 429)
     # fifteen minutes pass (the lock's end, moved into the past)
-    db = sqlite3.connect(s.db)
-    db.execute("UPDATE limits SET reset_at = 0 WHERE key LIKE 'login:%'")
-    db.commit()
-    db.close()
+    s.sql("UPDATE limits SET reset_at = 0 WHERE key LIKE 'login:%'")
     eq(s.post("/api/admin/login", {"email": "admin@example.cm", "password": "wrong-password"}).status, 401)
     eq(s.post("/api/admin/login", {"email": "admin@example.cm", "password": PASSWORD}).status, 200)
 
@@ -281,17 +277,12 @@ def audit_rows_from_clients_are_bounded_and_printed_escaped():
     s.ready_admin("admin@example.cm", PASSWORD)
     hostile = "evil\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2J\r\nforged\trow\u009b31m" + "x" * 16000
     eq(s.post("/api/admin/login", {"email": hostile, "password": "whatever1"}).status, 404)
-    db = sqlite3.connect(s.db)
-    stored = db.execute("SELECT email FROM audit WHERE outcome = 'unknown_email'").fetchone()[0]
-    db.close()
+    stored = s.sql("SELECT email FROM audit WHERE outcome = 'unknown_email'")[0][0]
     check(len(stored.encode()) <= 80, f"stored {len(stored)} chars")
     check(all(0x20 <= ord(ch) < 0x7f for ch in stored), repr(stored))
     # rows written raw by an older version, or by hand, still print safely
-    db = sqlite3.connect(s.db)
-    db.execute("INSERT INTO audit(at, email, event, outcome, ip) VALUES (?, ?, 'login', 'unknown_email', '127.0.0.1')",
-               (int(time.time() * 1000), hostile[:60]))
-    db.commit()
-    db.close()
+    s.sql("INSERT INTO audit(at, email, event, outcome, ip) VALUES (?, ?, 'login', 'unknown_email', '127.0.0.1')",
+          int(time.time() * 1000), hostile[:60])
     out = s.cli("audit", check_rc=0).stdout
     for bad in (b"\x1b", b"\x07", b"\r", b"\xc2\x9b"):
         check(bad not in out, f"{bad!r} reached the terminal")
@@ -304,16 +295,11 @@ def audit_rows_from_clients_are_bounded_and_printed_escaped():
 def audit_retention_drops_old_rows():
     s = Server("--audit-days", "30")
     now = int(time.time() * 1000)
-    db = sqlite3.connect(s.db)
     for days in (31, 29):
-        db.execute("INSERT INTO audit(at, email, event, outcome, ip) VALUES (?, 'x@example.cm', 'login', 'ok', '-')",
-                   (now - days * 86400 * 1000,))
-    db.commit()
-    db.close()
+        s.sql("INSERT INTO audit(at, email, event, outcome, ip) VALUES (?, 'x@example.cm', 'login', 'ok', '-')",
+              now - days * 86400 * 1000)
     s.restart()  # the trail is pruned at start, then hourly
-    db = sqlite3.connect(s.db)
-    ages = [(now - at) // 86400000 for (at,) in db.execute("SELECT at FROM audit")]
-    db.close()
+    ages = [(now - at) // 86400000 for (at,) in s.sql("SELECT at FROM audit")]
     eq(ages, [29])
 
 

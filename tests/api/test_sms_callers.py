@@ -217,11 +217,7 @@ def apikey_list_never_shows_a_key():
     eq(lines[0], "name\tcreated\tlast_used\tstate")
     check(lines[1].startswith("portail\t") and lines[1].endswith("\tlive"), lines)
     check(lines[2].startswith("kiosque\t") and lines[2].endswith("\trevoked"), lines)
-    import sqlite3
-    db = sqlite3.connect(s.db)
-    blobs = b"".join(bytes(h) for (h,) in db.execute("SELECT key_hash FROM api_keys"))
-    db.close()
-    check(key.encode() not in blobs, "stored only as a hash")
+    check(key not in repr(s.sql("SELECT * FROM api_keys")), "stored only as a hash")
     eq(s.cli("apikey", "add").returncode, 2)
     eq(s.cli("apikey", "frobnicate").returncode, 2)
 

@@ -33,7 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.otp_cooldown = 0;
 	cfg.rate_limit = 0;
 	app.cfg = &cfg;
-	if (!(app.abuse = abuse_new(&cfg)) || store_open(path, &app.store, err, sizeof err) != 0 || !(app.mailer = mailer_open(outbox, "fuzz@localhost", 5, err, sizeof err)))
+	if (store_open(path, &app.store, err, sizeof err) != 0 || !(app.abuse = abuse_new(&cfg, app.store)) || !(app.mailer = mailer_open(outbox, "fuzz@localhost", 5, err, sizeof err)))
 		abort();
 	password_init(1);
 	store_user_add(app.store, "0123456789", "CITIZEN", NULL, NULL, clock_now_ms());
