@@ -16,9 +16,9 @@ start)
 	[ "$(id -u)" -ne 0 ] || chown -R postgres: "$dir"
 	port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	as_owner "$PGBIN/initdb" -D "$dir/data" -U guichet --auth=trust -E UTF8 --no-locale --no-sync >"$dir/initdb.log" 2>&1
-	# fsync=off: a test cluster; benchmarks that compare durability start their own with fsync on
+	# fsync=off for tests; PG_FSYNC=on (tests/bench.sh) keeps every commit durable, as SQLite's
 	as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-		-o "-c listen_addresses=127.0.0.1 -p $port -k $dir/sock -c fsync=off -c max_connections=400" \
+		-o "-c listen_addresses=127.0.0.1 -p $port -k $dir/sock -c fsync=${PG_FSYNC:-off} -c max_connections=400" \
 		start >"$dir/pg_ctl.out" 2>&1
 	echo "$dir postgresql://guichet@127.0.0.1:$port"
 	;;

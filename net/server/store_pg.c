@@ -97,6 +97,66 @@ static const char *const MIGRATIONS[] = {
 	"  revoked_at BIGINT);"
 	"CREATE UNIQUE INDEX api_keys_live_name ON api_keys (name) WHERE revoked_at IS NULL;"
 	"CREATE TABLE server_key (id INT PRIMARY KEY CHECK (id = 1), key BYTEA NOT NULL);",
+	/*
+	 * 2: the citizen's two hot steps, each one statement and one round trip.
+	 * They answer the numbers of enum store_status (store.h): 0 ok, 1 not
+	 * found, 3 exists, 4 none, 5 limited, 6 wrong; with the limit's count and end.
+	 */
+	"CREATE FUNCTION guichet_limit_take(p_key text, p_now bigint, p_budget bigint, p_window bigint,"
+	"  OUT used bigint, OUT reset_at bigint) AS $$"
+	"  INSERT INTO limits AS l (key, count, reset_at) VALUES (p_key, 1, p_now + p_window)"
+	"  ON CONFLICT (key) DO UPDATE SET"
+	"    count = CASE WHEN l.reset_at <= p_now THEN 1 WHEN l.count <= p_budget THEN l.count + 1 ELSE l.count END,"
+	"    reset_at = CASE WHEN l.reset_at <= p_now THEN p_now + p_window"
+	"      WHEN l.count < p_budget THEN p_now + p_window ELSE l.reset_at END"
+	"  RETURNING count, reset_at"
+	"$$ LANGUAGE sql;"
+	"CREATE FUNCTION guichet_citizen_issue(p_phone text, p_create boolean, p_hash bytea, p_expires bigint,"
+	"  p_now bigint, p_key text, p_budget bigint, p_window bigint,"
+	"  OUT status int, OUT used bigint, OUT reset_at bigint) AS $$"
+	"DECLARE u record; o record; has_otp boolean;"
+	"BEGIN"
+	"  used := 0; reset_at := 0;"
+	"  SELECT id, type INTO u FROM users WHERE phone = p_phone FOR UPDATE;"
+	"  IF NOT FOUND OR u.type <> 'CITIZEN' THEN status := 1; RETURN; END IF;"
+	"  SELECT c.used, c.tries, c.expires_at INTO o FROM citizen_otps c WHERE c.user_id = u.id;"
+	"  has_otp := FOUND;"
+	"  IF p_create AND has_otp AND o.used = 0 AND o.tries < 5 AND o.expires_at > p_now THEN status := 3; RETURN; END IF;"
+	"  IF NOT p_create AND (NOT has_otp OR o.used <> 0) THEN status := 4; RETURN; END IF;"
+	"  IF p_budget > 0 THEN"
+	"    SELECT t.used, t.reset_at INTO used, reset_at FROM guichet_limit_take(p_key, p_now, p_budget, p_window) t;"
+	"    IF used > p_budget THEN status := 5; RETURN; END IF;"
+	"  END IF;"
+	"  INSERT INTO citizen_otps (user_id, code_hash, expires_at, used, tries, created_at)"
+	"    VALUES (u.id, p_hash, p_expires, 0, 0, p_now) ON CONFLICT (user_id) DO UPDATE SET"
+	"    code_hash = excluded.code_hash, expires_at = excluded.expires_at, used = 0, tries = 0,"
+	"    created_at = excluded.created_at;"
+	"  status := 0;"
+	"END $$ LANGUAGE plpgsql;"
+	"CREATE FUNCTION guichet_citizen_verify(p_phone text, p_hash bytea, p_now bigint, p_max_tries int,"
+	"  p_key text, p_budget bigint, p_window bigint, p_clear boolean,"
+	"  OUT status int, OUT used bigint, OUT reset_at bigint) AS $$"
+	"DECLARE u record; o record;"
+	"BEGIN"
+	"  used := 0; reset_at := 0;"
+	"  SELECT id, type INTO u FROM users WHERE phone = p_phone FOR UPDATE;"
+	"  IF NOT FOUND OR u.type <> 'CITIZEN' THEN status := 1; RETURN; END IF;"
+	"  SELECT c.used, c.tries, c.expires_at, c.code_hash = p_hash AS match INTO o"
+	"    FROM citizen_otps c WHERE c.user_id = u.id;"
+	"  IF NOT FOUND OR o.used <> 0 OR o.tries >= p_max_tries OR o.expires_at <= p_now THEN status := 6; RETURN; END IF;"
+	"  IF p_budget > 0 THEN"
+	"    SELECT t.used, t.reset_at INTO used, reset_at FROM guichet_limit_take(p_key, p_now, p_budget, p_window) t;"
+	"    IF used > p_budget THEN status := 5; RETURN; END IF;"
+	"  END IF;"
+	"  IF o.match THEN"
+	"    UPDATE citizen_otps SET used = 1 WHERE user_id = u.id;"
+	"    IF p_budget > 0 AND p_clear THEN DELETE FROM limits WHERE key = p_key; END IF;"
+	"    status := 0;"
+	"  ELSE"
+	"    UPDATE citizen_otps SET tries = tries + 1 WHERE user_id = u.id;"
+	"    status := 6;"
+	"  END IF;"
+	"END $$ LANGUAGE plpgsql;",
 };
 
 #define ADMIN_COLS \
@@ -108,13 +168,6 @@ static const char *const MIGRATIONS[] = {
 	_(USER_ADD, "INSERT INTO users (phone, type, nom, prenom, created_at)" \
 		" VALUES ($1::text, $2::text, $3::text, $4::text, $5::bigint)") \
 	_(CITIZEN_LOCK, "SELECT id, type FROM users WHERE phone = $1::text FOR UPDATE") \
-	_(CITIZEN_OTP_GET, "SELECT used, tries, expires_at, code_hash = $2::bytea FROM citizen_otps WHERE user_id = $1::bigint") \
-	_(CITIZEN_OTP_PUT, "INSERT INTO citizen_otps (user_id, code_hash, expires_at, used, tries, created_at)" \
-		" VALUES ($1::bigint, $2::bytea, $3::bigint, 0, 0, $4::bigint) ON CONFLICT (user_id) DO UPDATE SET" \
-		" code_hash = excluded.code_hash, expires_at = excluded.expires_at, used = 0, tries = 0," \
-		" created_at = excluded.created_at") \
-	_(CITIZEN_OTP_USE, "UPDATE citizen_otps SET used = 1 WHERE user_id = $1::bigint") \
-	_(CITIZEN_OTP_MISS, "UPDATE citizen_otps SET tries = tries + 1 WHERE user_id = $1::bigint") \
 	_(CITIZEN_OTP_DEL, "DELETE FROM citizen_otps WHERE user_id = $1::bigint") \
 	_(CITIZEN_STATE, "SELECT u.nom, u.prenom, o.used, o.tries, o.expires_at, o.created_at FROM users u" \
 		" LEFT JOIN citizen_otps o ON o.user_id = u.id WHERE u.phone = $1::text AND u.type = 'CITIZEN'") \
@@ -184,6 +237,10 @@ static const char *const MIGRATIONS[] = {
 	_(APIKEY_REVOKE, "UPDATE api_keys SET revoked_at = $2::bigint WHERE name = $1::text AND revoked_at IS NULL") \
 	_(APIKEY_GET, "SELECT id, name, last_used_at FROM api_keys WHERE key_hash = $1::bytea AND revoked_at IS NULL") \
 	_(APIKEY_TOUCH, "UPDATE api_keys SET last_used_at = $2::bigint WHERE id = $1::bigint") \
+	_(CITIZEN_ISSUE, "SELECT status, used, reset_at FROM guichet_citizen_issue($1::text, $2::int <> 0, $3::bytea," \
+		" $4::bigint, $5::bigint, $6::text, $7::bigint, $8::bigint)") \
+	_(CITIZEN_VERIFY, "SELECT status, used, reset_at FROM guichet_citizen_verify($1::text, $2::bytea, $3::bigint," \
+		" $4::int, $5::text, $6::bigint, $7::bigint, $8::int <> 0)") \
 	_(KEY_PUT, "INSERT INTO server_key (id, key) VALUES (1, $1::bytea) ON CONFLICT (id) DO NOTHING") \
 	_(KEY_GET, "SELECT key FROM server_key WHERE id = 1")
 
@@ -736,105 +793,72 @@ static int citizen_lock(struct pg_conn *c, const char *phone, int64_t *id)
 	return found;
 }
 
-/* The citizen's code row: -1 error, 0 none, 1 found (used, tries, expires_at, hash match). */
-static int citizen_otp_get(struct pg_conn *c, int64_t user_id, const unsigned char *hash, int *used, int *tries,
-			   int64_t *expires_at, int *match)
+/*
+ * Runs one of the citizen's hot steps (a function of migration 2) and reads
+ * its answer: one statement, one round trip, one transaction. `lu` is the
+ * limit it took (NULL or no budget: none).
+ */
+static int citizen_step(struct pg_store *st, enum pg_stmt id, const struct params *p, struct limit_use *lu,
+			int64_t now)
 {
-	struct params p = { .n = 0 };
-	p_int(&p, user_id);
-	p_hash(&p, hash);
-	PGresult *r = run(c, P_CITIZEN_OTP_GET, &p, NULL);
-	if (!r)
-		return -1;
-	int found = PQntuples(r) == 1;
-	if (found) {
-		*used = (int)col_int(r, 0, 0);
-		*tries = (int)col_int(r, 0, 1);
-		*expires_at = col_int(r, 0, 2);
-		*match = col_true(r, 0, 3);
+	struct pg_conn *c = acquire(st);
+	if (!c)
+		return ST_ERROR;
+	PGresult *r = run(c, id, p, NULL);
+	int status = r && PQntuples(r) == 1 ? (int)col_int(r, 0, 0) : ST_ERROR;
+	if (lu && lu->budget > 0 && r && PQntuples(r) == 1) {
+		lu->used = (long)col_int(r, 0, 1);
+		int64_t reset_at = col_int(r, 0, 2);
+		lu->taken = status != ST_LIMITED && lu->used > 0;
+		if (status == ST_LIMITED)
+			lu->retry_after_s = reset_at > now ? (long)((reset_at - now + 999) / 1000) : 1;
 	}
 	PQclear(r);
-	return found;
+	/* windows that have passed mean nothing: drop them every so often */
+	if ((atomic_fetch_add(&st->takes, 1) + 1) % PRUNE_EVERY == 0) {
+		struct params q = { .n = 0 };
+		p_int(&q, now);
+		exec_ok(c, P_LIMIT_PRUNE, &q);
+	}
+	release(st, c);
+	return status;
 }
 
-struct citizen_issue {
-	struct pg_store *st;
-	const char *phone;
-	int create;
-	struct otp_request *rq;
-};
-
-static int citizen_otp_issue(struct pg_conn *c, void *ctx)
+/* Binds a limit's key, budget and window (no budget when lu is NULL). */
+static void limit_params(struct params *p, const struct limit_use *lu)
 {
-	struct citizen_issue *x = ctx;
-	int64_t user_id, expires_at = 0;
-	int used = 0, tries = 0, match = 0;
-	int found = citizen_lock(c, x->phone, &user_id);
-	if (found <= 0)
-		return found < 0 ? ST_ERROR : ST_NOT_FOUND;
-	int exists = citizen_otp_get(c, user_id, x->rq->hash, &used, &tries, &expires_at, &match);
-	if (exists < 0)
-		return ST_ERROR;
-	int live = exists && !used && tries < 5 && expires_at > x->rq->now;
-	if (x->create && live)
-		return ST_EXISTS;
-	if (!x->create && (!exists || used))
-		return ST_NONE;
-	int status = limit_take(x->st, c, x->rq->cooldown, x->rq->now);
-	if (status != ST_OK)
-		return status;
-	struct params p = { .n = 0 };
-	p_int(&p, user_id);
-	p_hash(&p, x->rq->hash);
-	p_int(&p, x->rq->expires_at);
-	p_int(&p, x->rq->now);
-	return exec_ok(c, P_CITIZEN_OTP_PUT, &p) == 0 ? ST_OK : ST_ERROR;
+	p_text(p, lu ? lu->key : "");
+	p_int(p, lu ? lu->budget : 0);
+	p_int(p, lu ? lu->window_ms : 0);
 }
 
 static int pg_citizen_otp_issue(struct store *base, const char *phone, int create, struct otp_request *rq)
 {
-	struct citizen_issue x = { .st = pg(base), .phone = phone, .create = create, .rq = rq };
-	return transaction(x.st, citizen_otp_issue, &x, KEEP_OK);
-}
-
-struct citizen_verify {
-	struct pg_store *st;
-	const char *phone;
-	const unsigned char *hash;
-	int64_t now;
-	int max_tries;
-	struct limit_use *budget;
-};
-
-static int citizen_otp_verify(struct pg_conn *c, void *ctx)
-{
-	struct citizen_verify *x = ctx;
-	int64_t user_id, expires_at = 0;
-	int used = 0, tries = 0, match = 0;
-	int found = citizen_lock(c, x->phone, &user_id);
-	if (found <= 0)
-		return found < 0 ? ST_ERROR : ST_NOT_FOUND;
-	int exists = citizen_otp_get(c, user_id, x->hash, &used, &tries, &expires_at, &match);
-	if (exists < 0)
-		return ST_ERROR;
-	if (!exists || used || tries >= x->max_tries || expires_at <= x->now)
-		return ST_WRONG;
-	int status = limit_take(x->st, c, x->budget, x->now);
-	if (status != ST_OK)
-		return status;
 	struct params p = { .n = 0 };
-	p_int(&p, user_id);
-	if (exec_ok(c, match ? P_CITIZEN_OTP_USE : P_CITIZEN_OTP_MISS, &p) != 0)
-		return ST_ERROR;
-	return match ? limit_succeeded(c, x->budget) : ST_WRONG;
+	p_text(&p, phone);
+	p_int(&p, create);
+	p_hash(&p, rq->hash);
+	p_int(&p, rq->expires_at);
+	p_int(&p, rq->now);
+	limit_params(&p, rq->cooldown);
+	if (rq->cooldown)
+		rq->cooldown->taken = 0;
+	return citizen_step(pg(base), P_CITIZEN_ISSUE, &p, rq->cooldown, rq->now);
 }
 
 static int pg_citizen_otp_verify(struct store *base, const char *phone, const unsigned char *hash, int64_t now,
 				 int max_tries, struct limit_use *budget)
 {
-	struct citizen_verify x = { pg(base), phone, hash, now, max_tries, budget };
-	/* a miss is recorded too: every answer is kept */
-	return transaction(x.st, citizen_otp_verify, &x, KEEP_ANSWERS);
+	struct params p = { .n = 0 };
+	p_text(&p, phone);
+	p_hash(&p, hash);
+	p_int(&p, now);
+	p_int(&p, max_tries);
+	limit_params(&p, budget);
+	p_int(&p, budget ? budget->clear_on_success : 0);
+	if (budget)
+		budget->taken = 0;
+	return citizen_step(pg(base), P_CITIZEN_VERIFY, &p, budget, now);
 }
 
 static int pg_citizen_state(struct store *base, const char *phone, int64_t now, int max_tries,
