@@ -110,6 +110,9 @@ static const char *const MIGRATIONS[] = {
 	_(BEGIN, "BEGIN IMMEDIATE") \
 	_(COMMIT, "COMMIT") \
 	_(ROLLBACK, "ROLLBACK") \
+	_(SAVEPOINT, "SAVEPOINT step") \
+	_(RELEASE, "RELEASE step") \
+	_(ROLLBACK_TO, "ROLLBACK TO step") \
 	_(USER_ADD, "INSERT INTO users(phone, type, nom, prenom, created_at) VALUES (?1, ?2, ?3, ?4, ?5)") \
 	_(USER_BY_PHONE, "SELECT id, type FROM users WHERE phone = ?1") \
 	_(CITIZEN_OTP_GET, "SELECT used, tries, expires_at, code_hash FROM citizen_otps WHERE user_id = ?1") \
@@ -199,8 +202,30 @@ static const char *const SQL[S_COUNT] = {
 /* Token use is recorded at most once a minute: a write per request would cost more than it tells. */
 #define TOKEN_TOUCH_EVERY_MS 60000
 
+/*
+ * Group commit: concurrent writes wait in a queue; whoever finds no batch
+ * running leads the next one: one transaction, a savepoint per step (one
+ * failing step does not fail its neighbours), one COMMIT and so one fsync
+ * for all, then every step is answered. Each still answers only once its
+ * write is on disk, as PostgreSQL's WAL flush serves many commits.
+ */
+struct sqlite_store;
+
+struct step {
+	int (*fn)(struct sqlite_store *st, void *ctx);
+	void *ctx;
+	int keep; /* enum keep */
+	int status;
+	int done;
+	struct step *next;
+};
+
 struct sqlite_store {
 	struct store base;
+	pthread_mutex_t queue_lock;
+	pthread_cond_t queue_done;
+	struct step *queue; /* newest first */
+	int leading;        /* a batch is running */
 	char *key_path; /* the server key beside the database */
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT];
@@ -313,6 +338,64 @@ static int end(struct sqlite_store *st, int status, enum keep keep)
 	return commit(st) == 0 ? status : ST_ERROR;
 }
 
+/* Runs one batch of steps, in the order of the list, in one transaction. */
+static void batch_run(struct sqlite_store *st, struct step *batch)
+{
+	pthread_mutex_lock(&st->lock);
+	int began = begin(st) == 0;
+	for (struct step *s = batch; s; s = s->next) {
+		if (!began || run(st, stmt(st, S_SAVEPOINT), "savepoint") != 0) {
+			s->status = ST_ERROR;
+			continue;
+		}
+		s->status = s->fn(st, s->ctx);
+		int kept = s->keep == KEEP_OK ? s->status == ST_OK : s->status != ST_ERROR;
+		if (!kept)
+			run(st, stmt(st, S_ROLLBACK_TO), "rollback to savepoint");
+		if (run(st, stmt(st, S_RELEASE), "release savepoint") != 0 && kept)
+			s->status = ST_ERROR;
+	}
+	if (began && commit(st) != 0)
+		for (struct step *s = batch; s; s = s->next)
+			s->status = ST_ERROR; /* nothing of it is on disk */
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* Runs fn as one step of the next group commit; its status once it is on disk (or failed). */
+static int group_run(struct sqlite_store *st, int (*fn)(struct sqlite_store *, void *), void *ctx, enum keep keep)
+{
+	struct step me = { .fn = fn, .ctx = ctx, .keep = keep, .status = ST_ERROR };
+	pthread_mutex_lock(&st->queue_lock);
+	me.next = st->queue;
+	st->queue = &me;
+	while (!me.done) {
+		if (st->leading) {
+			pthread_cond_wait(&st->queue_done, &st->queue_lock);
+			continue;
+		}
+		st->leading = 1;
+		struct step *batch = NULL;
+		while (st->queue) { /* oldest first: first come, first served */
+			struct step *next = st->queue->next;
+			st->queue->next = batch;
+			batch = st->queue;
+			st->queue = next;
+		}
+		pthread_mutex_unlock(&st->queue_lock);
+		batch_run(st, batch);
+		pthread_mutex_lock(&st->queue_lock);
+		while (batch) { /* a step is its waiter's: read next before it may return */
+			struct step *next = batch->next;
+			batch->done = 1;
+			batch = next;
+		}
+		st->leading = 0;
+		pthread_cond_broadcast(&st->queue_done);
+	}
+	pthread_mutex_unlock(&st->queue_lock);
+	return me.status;
+}
+
 /* ---- opening ---- */
 
 static int migrate(struct sqlite_store *st, char *err, size_t errsz)
@@ -369,6 +452,8 @@ static void sqlite_close(struct store *base)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->lock);
+	pthread_mutex_destroy(&st->queue_lock);
+	pthread_cond_destroy(&st->queue_done);
 	free(st->key_path);
 	free(st);
 }
@@ -385,6 +470,8 @@ int store_sqlite_open(const char *path, struct store **out, char *err, size_t er
 	}
 	st->base.ops = &SQLITE_OPS;
 	pthread_mutex_init(&st->lock, NULL);
+	pthread_mutex_init(&st->queue_lock, NULL);
+	pthread_cond_init(&st->queue_done, NULL);
 	if (!(st->key_path = malloc(strlen(path) + 5))) {
 		snprintf(err, errsz, "out of memory");
 		goto fail;
@@ -628,13 +715,22 @@ static int citizen_otp_issue(struct sqlite_store *st, const char *phone, int cre
 	return run(st, s, "write citizen otp") == 0 ? ST_OK : ST_ERROR;
 }
 
+struct citizen_issue {
+	const char *phone;
+	int create;
+	struct otp_request *rq;
+};
+
+static int citizen_issue_step(struct sqlite_store *st, void *ctx)
+{
+	struct citizen_issue *x = ctx;
+	return citizen_otp_issue(st, x->phone, x->create, x->rq);
+}
+
 static int sqlite_citizen_otp_issue(struct store *base, const char *phone, int create, struct otp_request *rq)
 {
-	struct sqlite_store *st = (struct sqlite_store *)base;
-	pthread_mutex_lock(&st->lock);
-	int status = begin(st) == 0 ? end(st, citizen_otp_issue(st, phone, create, rq), KEEP_OK) : ST_ERROR;
-	pthread_mutex_unlock(&st->lock);
-	return status;
+	struct citizen_issue x = { phone, create, rq };
+	return group_run((struct sqlite_store *)base, citizen_issue_step, &x, KEEP_OK);
 }
 
 static int sqlite_citizen_state(struct store *base, const char *phone, int64_t now, int max_tries,
@@ -717,17 +813,26 @@ static int citizen_otp_verify(struct sqlite_store *st, const char *phone, const 
 	return limit_succeeded(st, budget);
 }
 
+struct citizen_verify {
+	const char *phone;
+	const unsigned char *hash;
+	int64_t now;
+	int max_tries;
+	struct limit_use *budget;
+};
+
+static int citizen_verify_step(struct sqlite_store *st, void *ctx)
+{
+	struct citizen_verify *x = ctx;
+	return citizen_otp_verify(st, x->phone, x->hash, x->now, x->max_tries, x->budget);
+}
+
 static int sqlite_citizen_otp_verify(struct store *base, const char *phone, const unsigned char *hash,
 			     int64_t now, int max_tries, struct limit_use *budget)
 {
-	struct sqlite_store *st = (struct sqlite_store *)base;
-	pthread_mutex_lock(&st->lock);
+	struct citizen_verify x = { phone, hash, now, max_tries, budget };
 	/* a miss is recorded too: every answer is kept */
-	int status = begin(st) == 0
-			     ? end(st, citizen_otp_verify(st, phone, hash, now, max_tries, budget), KEEP_ANSWERS)
-			     : ST_ERROR;
-	pthread_mutex_unlock(&st->lock);
-	return status;
+	return group_run((struct sqlite_store *)base, citizen_verify_step, &x, KEEP_ANSWERS);
 }
 
 /* ---- admins ---- */
@@ -1255,23 +1360,32 @@ static int sqlite_apikey_auth(struct store *base, const unsigned char *hash, int
 
 /* ---- audit trail ---- */
 
+struct audit_entry {
+	int64_t admin_id;
+	const char *email, *event, *outcome, *ip, *detail;
+	int64_t now;
+};
+
+static int audit_step(struct sqlite_store *st, void *ctx)
+{
+	struct audit_entry *x = ctx;
+	sqlite3_stmt *s = stmt(st, S_AUDIT_ADD);
+	sqlite3_bind_int64(s, 1, x->now);
+	if (x->admin_id > 0)
+		sqlite3_bind_int64(s, 2, x->admin_id);
+	bind_text(s, 3, x->email && *x->email ? x->email : NULL);
+	bind_text(s, 4, x->event);
+	bind_text(s, 5, x->outcome);
+	bind_text(s, 6, x->ip && *x->ip ? x->ip : NULL);
+	bind_text(s, 7, x->detail);
+	return run(st, s, "write audit") == 0 ? ST_OK : ST_ERROR;
+}
+
 static int sqlite_audit_add(struct store *base, int64_t admin_id, const char *email, const char *event,
 		    const char *outcome, const char *ip, const char *detail, int64_t now)
 {
-	struct sqlite_store *st = (struct sqlite_store *)base;
-	pthread_mutex_lock(&st->lock);
-	sqlite3_stmt *s = stmt(st, S_AUDIT_ADD);
-	sqlite3_bind_int64(s, 1, now);
-	if (admin_id > 0)
-		sqlite3_bind_int64(s, 2, admin_id);
-	bind_text(s, 3, email && *email ? email : NULL);
-	bind_text(s, 4, event);
-	bind_text(s, 5, outcome);
-	bind_text(s, 6, ip && *ip ? ip : NULL);
-	bind_text(s, 7, detail);
-	int rc = run(st, s, "write audit");
-	pthread_mutex_unlock(&st->lock);
-	return rc == 0 ? ST_OK : ST_ERROR;
+	struct audit_entry x = { admin_id, email, event, outcome, ip, detail, now };
+	return group_run((struct sqlite_store *)base, audit_step, &x, KEEP_OK);
 }
 
 static int sqlite_audit_list(struct store *base, int64_t since, const char *email,
