@@ -38,6 +38,7 @@ struct http {
 	struct MHD_Daemon *daemon;
 	struct jobs *slow;
 	struct connwatch *watch;
+	atomic_int stopping; /* no new connection is kept */
 	int listen_fd;
 	int log_requests;
 	int tls;
@@ -342,7 +343,11 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	char peer[NETADDR_TEXT];
 	client_address(conn, peer, sizeof peer);
-	*socket_context = fd ? connwatch_open(h->watch, fd->connect_fd, peer) : NULL;
+	*socket_context = NULL;
+	if (fd && atomic_load(&h->stopping))
+		shutdown(fd->connect_fd, SHUT_RDWR); /* stopping: accepted, and closed at once */
+	else if (fd)
+		*socket_context = connwatch_open(h->watch, fd->connect_fd, peer);
 }
 
 /* As many connections as file descriptors allow: the soft limit raised to the hard one. */
@@ -498,12 +503,12 @@ int http_stop(struct http *h, long grace_ms)
 {
 	if (!h)
 		return 0;
-	if (h->daemon) {
-		/* no new connection; keep the socket open until the daemon is gone */
-		MHD_socket fd = MHD_quiesce_daemon(h->daemon);
-		if (fd != MHD_INVALID_SOCKET)
-			h->listen_fd = fd;
-	}
+	/*
+	 * No new connection: each one is closed as it comes. (MHD_quiesce_daemon
+	 * would do it, but 0.9.75 can abort when a worker moves its listening
+	 * socket in or out of epoll at the same moment.)
+	 */
+	atomic_store(&h->stopping, 1);
 	/*
 	 * Slow requests run with their connection suspended, and libmicrohttpd
 	 * must not stop while one is: refuse new ones, answer the queued ones
