@@ -4,9 +4,10 @@ VERSION := 0.1.0
 
 # Debian packages the build and the tests need; `make deps` installs the missing ones.
 DEBS := pkg-config gcc make libncurses-dev libcurl4-openssl-dev libcjson-dev \
-	libsecret-1-dev libmicrohttpd-dev libsqlite3-dev libpq-dev postgresql libsodium-dev zlib1g-dev \
+	gettext libsecret-1-dev libmicrohttpd-dev libsqlite3-dev libpq-dev postgresql libsodium-dev zlib1g-dev \
 	check libsubunit-dev libsecret-tools gnome-keyring dbus dbus-daemon dbus-x11 libglib2.0-bin \
-	tmux python3 python3-aiosmtpd ca-certificates openssl e2fsprogs valgrind
+	tmux python3 python3-aiosmtpd ca-certificates openssl e2fsprogs valgrind \
+	libsystemd-dev systemd python3-prometheus-client python3-yaml mandoc groff-base man-db zsh
 
 ifeq ($(SANITIZE),1)
 BUILD := build/san
@@ -18,16 +19,24 @@ endif
 
 CC ?= cc
 CFLAGS ?= -O2 -g
-WARNINGS := -Wall -Wextra -Wpedantic -Werror
+# CPPFLAGS and LDFLAGS are the user's (dpkg-buildflags' in `make deb`); -Werror is for
+# developers and CI only: `make check` builds with DEVELOPER=1, a user's `make` does not.
+WARNINGS := -Wall -Wextra -Wpedantic
+ifeq ($(DEVELOPER),1)
+WARNINGS += -Werror
+endif
 BASEFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -DGUICHET_VERSION='"$(VERSION)"' \
 	$(WARNINGS) $(SANFLAGS) -MMD -MP
 # pkg-config runs when a recipe needs it, after `deps` has installed the .pc files
 SERVER_PKGS := libmicrohttpd libcjson sqlite3 libpq libsodium libcurl zlib
+SERVER_PKGS += libsystemd
 SERVER_CFLAGS = $(shell pkg-config --cflags $(SERVER_PKGS))
 SERVER_LIBS = $(shell pkg-config --libs $(SERVER_PKGS)) -lpthread -lm
 CONSOLE_PKGS := libcurl libcjson libsecret-1 ncursesw
-CONSOLE_CFLAGS = $(shell pkg-config --cflags $(CONSOLE_PKGS))
-CONSOLE_LIBS = $(shell pkg-config --libs $(CONSOLE_PKGS))
+CONSOLE_CFLAGS = $(shell pkg-config --cflags $(CONSOLE_PKGS)) -pthread -DLOCALEDIR='"$(LOCALEDIR)"'
+CONSOLE_LIBS = $(shell pkg-config --libs $(CONSOLE_PKGS)) -pthread
+# the console's English (gettext; French is the source): build/locale, beside the program
+CONSOLE_MO := $(BUILD)/locale/en/LC_MESSAGES/guichet.mo
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS = $(shell pkg-config --libs check)
 
@@ -45,47 +54,54 @@ else
 Q := @
 endif
 
-.PHONY: all check deps test-bins clean demo fuzz fuzz-deps lint install
-all: $(BUILD)/guichetd $(BUILD)/guichet
+# A build on a machine without the libraries stops at once, with one line that says what to do
+# (targets that install packages first, such as check and demo, are not held back).
+ifneq ($(filter all install $(BUILD)/guichet $(BUILD)/guichetd,$(or $(MAKECMDGOALS),all)),)
+MISSING := $(shell for c in $(firstword $(CC)) pkg-config; do command -v $$c >/dev/null 2>&1 || printf ' %s' $$c; done; \
+	command -v pkg-config >/dev/null 2>&1 && for p in $(SERVER_PKGS) $(CONSOLE_PKGS); do \
+	pkg-config --exists $$p || printf ' %s' $$p; done)
+ifneq ($(strip $(MISSING)),)
+$(error guichet: missing$(MISSING); run: make deps)
+endif
+endif
 
-$(BUILD)/obj/net/server/%.o: net/server/%.c
+.PHONY: all check deps test-bins clean demo fuzz fuzz-deps lint install uninstall FORCE
+all: $(BUILD)/guichetd $(BUILD)/guichet $(CONSOLE_MO)
+
+# Objects are rebuilt when the flags change (a user's `make`, then `make check` with -Werror).
+BUILD_FLAGS = $(CC) $(BASEFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
+$(BUILD)/build-flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(subst ','\'',$(BUILD_FLAGS))' | cmp -s - $@ || echo '$(subst ','\'',$(BUILD_FLAGS))' > $@
+
+# One rule for every object; each group brings its libraries' flags.
+$(SERVER_OBJ) $(BUILD)/obj/net/server/main.o: PKG_CFLAGS = $(SERVER_CFLAGS)
+$(CONSOLE_OBJ): PKG_CFLAGS = $(CONSOLE_CFLAGS)
+$(UNIT_OBJ): PKG_CFLAGS = $(SERVER_CFLAGS) $(CHECK_CFLAGS) -Inet/server
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/build-flags
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) $(SERVER_CFLAGS) -c $< -o $@
-
-$(BUILD)/obj/net/%.o: net/%.c
-	@mkdir -p $(@D)
-	@echo "  CC      $<"
-	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) $(CONSOLE_CFLAGS) -c $< -o $@
-
-$(BUILD)/obj/tui/%.o: tui/%.c
-	@mkdir -p $(@D)
-	@echo "  CC      $<"
-	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) $(CONSOLE_CFLAGS) -c $< -o $@
-
-$(BUILD)/obj/screens/%.o: screens/%.c
-	@mkdir -p $(@D)
-	@echo "  CC      $<"
-	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) $(CONSOLE_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(BASEFLAGS) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(BUILD)/guichet: $(CONSOLE_OBJ)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) -o $@ $^ $(CONSOLE_LIBS)
-
-$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
-	@mkdir -p $(@D)
-	@echo "  CC      $<"
-	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) $(SERVER_CFLAGS) $(CHECK_CFLAGS) -Inet/server -c $< -o $@
+	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CONSOLE_LIBS)
 
 $(BUILD)/guichetd: $(SERVER_OBJ) $(BUILD)/obj/net/server/main.o
 	@echo "  LD      $@"
-	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) -o $@ $^ $(SERVER_LIBS)
+	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS)
 
 $(BUILD)/test-unit-server: $(UNIT_OBJ) $(SERVER_OBJ)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) -o $@ $^ $(SERVER_LIBS) $(CHECK_LIBS)
+	$(Q)$(CC) $(SANFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS) $(CHECK_LIBS)
 
-test-bins: $(BUILD)/guichetd $(BUILD)/guichet $(BUILD)/test-unit-server
+test-bins: $(BUILD)/guichetd $(BUILD)/guichet $(CONSOLE_MO) $(BUILD)/test-unit-server
+
+$(BUILD)/locale/%/LC_MESSAGES/guichet.mo: assets/po/%.po
+	@mkdir -p $(@D)
+	@echo "  MSGFMT  $<"
+	$(Q)msgfmt --check -o $@ $<
 
 # Installs the Debian packages of $(1) that are missing (apt-get, sudo when not root).
 define install_missing
@@ -144,7 +160,7 @@ fuzz: fuzz-deps
 	done
 
 check: deps
-	@$(MAKE) --no-print-directory test-bins
+	@$(MAKE) --no-print-directory DEVELOPER=1 test-bins
 	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) bash tests/run.sh
 
 demo: deps
@@ -152,9 +168,33 @@ demo: deps
 	@BUILD=$(BUILD) bash assets/demo.sh
 
 PREFIX ?= /usr/local
+LOCALEDIR ?= $(PREFIX)/share/locale
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALLED := $(BINDIR)/guichet $(BINDIR)/guichetd $(MANDIR)/man1/guichet.1 $(MANDIR)/man5/guichet-config.5 \
+	$(MANDIR)/man8/guichetd.8 $(BASHCOMPDIR)/guichet $(BASHCOMPDIR)/guichetd $(ZSHCOMPDIR)/_guichet \
+	$(ZSHCOMPDIR)/_guichetd $(SYSTEMDUNITDIR)/guichetd.service $(LOCALEDIR)/en/LC_MESSAGES/guichet.mo
+
+# The programs, their man pages, bash and zsh completion, and the systemd unit (ExecStart= in BINDIR).
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BUILD)/guichet $(BUILD)/guichetd $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0755 $(BUILD)/guichet $(BUILD)/guichetd $(DESTDIR)$(BINDIR)/
+	install -D -m 0644 $(CONSOLE_MO) $(DESTDIR)$(LOCALEDIR)/en/LC_MESSAGES/guichet.mo
+	install -m 0644 assets/man/guichet.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 assets/man/guichet-config.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 assets/man/guichetd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 assets/completion/guichet.bash $(DESTDIR)$(BASHCOMPDIR)/guichet
+	install -m 0644 assets/completion/guichetd.bash $(DESTDIR)$(BASHCOMPDIR)/guichetd
+	install -m 0644 assets/completion/_guichet assets/completion/_guichetd $(DESTDIR)$(ZSHCOMPDIR)/
+	sed 's|/usr/bin/guichetd|$(BINDIR)/guichetd|' assets/guichetd.service > $(DESTDIR)$(SYSTEMDUNITDIR)/guichetd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/guichetd.service
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 # ---- static checks: make lint ----
 LINT_DEBS := cppcheck clang-tidy
@@ -177,5 +217,8 @@ lint: deps
 
 clean:
 	rm -rf build
+
+# Packaging and operations: make deb, make openapi-lint, make package-check (assets/ops.mk).
+include assets/ops.mk
 
 -include $(shell find build -name '*.d' 2>/dev/null)

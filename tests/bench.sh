@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Throughput of guichetd on this machine, in one run so that machine noise cancels:
-# /health (the ceiling), POST /otp resend on SQLite, then on PostgreSQL with one node and
-# with two nodes on one database. Every write is durable: SQLite synchronous=FULL,
-# PostgreSQL fsync=on. Prints figures and ratios; asserts nothing. Needs wrk.
+# Speed of guichetd on this machine, in one run so that machine noise cancels out of the
+# ratios. Every write is durable: SQLite synchronous=FULL, PostgreSQL fsync=on.
+# Each line: route, requests/s, p50 and p99 latency, server RSS after the run.
+#   SQLite:      GET /health, POST /otp (create/resend mix), POST /otp/verify, POST login, GET me
+#   PostgreSQL:  POST /otp with one node, and with two nodes on one database
+# Ends with the ratios otp/health, login/(cores / one Argon2id time), PostgreSQL/SQLite.
+# Prints figures; asserts nothing. Needs wrk (apt-get install wrk).
 set -eu
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)"; exit 1; }
@@ -16,58 +19,118 @@ cleanup() {
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-{ echo phone; for i in $(seq 1000 1999); do echo "06000$i"; done; } >"$dir/c.csv"
+SECONDS_EACH=${BENCH_SECONDS:-5}
+CONNS=${BENCH_CONNECTIONS:-64}
+{ echo phone; for i in $(seq 10000 19999); do echo "060$i"; done; } >"$dir/c.csv"
+
+# wrk scripts: phones spread over 10,000 citizens
 cat >"$dir/otp.lua" <<'LUA'
 counter = 0
 request = function()
   counter = counter + 1
+  local kind = (counter % 4 == 0) and "create" or "resend"
   return wrk.format("POST", "/otp", {["Content-Type"]="application/json"},
-    '{"type":"resend","phoneNumber":"06000' .. (1000 + counter % 1000) .. '"}')
+    '{"type":"' .. kind .. '","phoneNumber":"060' .. (10000 + (counter * 7919) % 10000) .. '"}')
+end
+LUA
+cat >"$dir/verify.lua" <<'LUA'
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("POST", "/otp/verify", {["Content-Type"]="application/json"},
+    '{"phoneNumber":"060' .. (10000 + (counter * 7919) % 10000) .. '","otp":"000000"}')
 end
 LUA
 
-# start DB NAME: a guichetd on DB; its URL in $dir/NAME.url
+# start NAME DB FLAGS...: a guichetd; its URL in $dir/NAME.url, its pid in $dir/NAME.pid
 start() {
-	./build/guichetd serve --db "$1" --listen 127.0.0.1:0 --otp-cooldown 0 --rate-limit 0 --mail "outbox:$dir/out" \
-		>"$dir/$2.out" 2>/dev/null &
+	local name=$1 db=$2
+	shift 2
+	./build/guichetd serve --db "$db" --listen 127.0.0.1:0 --otp-cooldown 0 --rate-limit 0 --otp-guess-budget 0 \
+		--login-max-failures 0 --mail "outbox:$dir/out-$name" "$@" >"$dir/$name.out" 2>/dev/null &
 	pids+=($!)
-	until grep -q listening "$dir/$2.out" 2>/dev/null; do sleep 0.05; done
-	sed 's/listening on //' "$dir/$2.out" >"$dir/$2.url"
+	echo $! >"$dir/$name.pid"
+	until grep -q listening "$dir/$name.out" 2>/dev/null; do sleep 0.05; done
+	sed 's/listening on //' "$dir/$name.out" >"$dir/$name.url"
 }
 
-# prepare DB URL: citizens imported and a first code each, so that every resend writes
+# prepare DB URL: 10,000 citizens, each with a code (so that resends write and verifies compare)
 prepare() {
 	./build/guichetd citizen import "$dir/c.csv" --db "$1" >/dev/null
-	for i in $(seq 1000 1999); do
-		curl -s -o /dev/null -XPOST "$2/otp" -d "{\"type\":\"create\",\"phoneNumber\":\"06000$i\"}"
-	done
+	seq 10000 19999 | xargs -P 8 -I{} curl -s -o /dev/null -XPOST "$2/otp" \
+		-d '{"type":"create","phoneNumber":"060{}"}' || true
 }
 
-rate() { grep Requests/sec | awk '{print $2}'; }
+rss() { awk '/VmRSS/ {print $2 " KiB"}' "/proc/$(cat "$dir/$1.pid")/status"; }
 
-start "$dir/b.db" lite
-prepare "$dir/b.db" "$(cat "$dir/lite.url")"
-echo "GET /health (keep-alive, 50 connections):"
-health=$(wrk -t2 -c50 -d5s "$(cat "$dir/lite.url")/health" | tee /dev/stderr | rate)
-echo "POST /otp resend, SQLite (one fsynced transaction each):"
-lite=$(wrk -t2 -c50 -d5s -s "$dir/otp.lua" "$(cat "$dir/lite.url")/otp" | tee /dev/stderr | rate)
+# measure KEY LABEL NODE URL [wrk args...]: one line of figures; req/s in $dir/KEY.rate
+measure() {
+	local key=$1 label=$2 node=$3 url=$4
+	shift 4
+	wrk -t2 -c"$CONNS" -d"${SECONDS_EACH}s" --latency "$@" "$url" >"$dir/w" 2>&1
+	local rate p50 p99
+	rate=$(awk '/Requests\/sec/ {print $2}' "$dir/w")
+	p50=$(awk '$1 == "50%" {print $2}' "$dir/w")
+	p99=$(awk '$1 == "99%" {print $2}' "$dir/w")
+	echo "$rate" >"$dir/$key.rate"
+	printf '%-34s %10s req/s   p50 %-9s p99 %-9s RSS %s%s\n' "$label" "$rate" "$p50" "$p99" "$(rss "$node")" \
+		"$(grep -q 'Non-2xx' "$dir/w" && echo "  ($(grep 'Non-2xx' "$dir/w" | tr -s ' '))")"
+}
 
-read -r pgdir pgurl < <(PG_FSYNC=on bash tests/pg.sh start)
-psql -X -q -d "$pgurl/postgres" -c 'CREATE DATABASE bench'
-start "$pgurl/bench" pg1
-prepare "$pgurl/bench" "$(cat "$dir/pg1.url")"
-echo "POST /otp resend, PostgreSQL, one node (fsync on):"
-pg1=$(wrk -t2 -c50 -d5s -s "$dir/otp.lua" "$(cat "$dir/pg1.url")/otp" | tee /dev/stderr | rate)
-start "$pgurl/bench" pg2
-echo "POST /otp resend, PostgreSQL, two nodes on one database (25 connections each):"
-wrk -t1 -c25 -d5s -s "$dir/otp.lua" "$(cat "$dir/pg1.url")/otp" >"$dir/w1" &
-first=$!
-wrk -t1 -c25 -d5s -s "$dir/otp.lua" "$(cat "$dir/pg2.url")/otp" >"$dir/w2"
-wait "$first"
-cat "$dir/w1" "$dir/w2" >&2
-pg2=$(awk '/Requests\/sec/ {s += $2} END {print s}' "$dir/w1" "$dir/w2")
+# an admin with a password and a token: prints the token
+admin_token() {
+	local url=$1 db=$2 m code
+	m=$(./build/guichetd admin add --email bench@example.cm --nom Bench --prenom Admin --db "$db")
+	curl -s -o /dev/null -XPOST "$url/api/admin/signin-init" -d "{\"matricule\":\"$m\",\"email\":\"bench@example.cm\"}"
+	code=$(cat "$dir"/out-lite/*.eml | tr -d '\r' | grep -E '^[0-9]{6}$' | tail -1)
+	curl -s -o /dev/null -XPATCH "$url/api/admin/signin-process" \
+		-d "{\"otp\":\"$code\",\"password\":\"bench-Passw0rd\",\"email\":\"bench@example.cm\"}"
+	curl -s -XPOST "$url/api/admin/login" -d '{"email":"bench@example.cm","password":"bench-Passw0rd"}' |
+		sed 's/.*"token":"\([^"]*\)".*/\1/'
+}
 
+echo "guichetd on $(nproc) cores, wrk -t2 -c$CONNS -d${SECONDS_EACH}s, 10,000 citizens"
+start lite "$dir/b.db"
+url=$(cat "$dir/lite.url")
+prepare "$dir/b.db" "$url"
+token=$(admin_token "$url" "$dir/b.db")
+cat >"$dir/login.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"email":"bench@example.cm","password":"bench-Passw0rd"}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+measure health "GET /health" lite "$url/health"
+measure otp "POST /otp create/resend (SQLite)" lite "$url/otp" -s "$dir/otp.lua"
+measure verify "POST /otp/verify (SQLite)" lite "$url/otp/verify" -s "$dir/verify.lua"
+measure me "GET /api/admin/me (SQLite)" lite "$url/api/admin/me" -H "Authorization: Bearer $token"
+measure login "POST /api/admin/login (SQLite)" lite "$url/api/admin/login" -s "$dir/login.lua"
+# one Argon2id hash, as a login on an idle server costs it
+hash_ms=$(for _ in 1 2 3 4 5; do
+	curl -s -o /dev/null -w '%{time_total}\n' -XPOST "$url/api/admin/login" \
+		-d '{"email":"bench@example.cm","password":"bench-Passw0rd"}'
+done | sort -n | head -1 | awk '{printf "%.1f", $1 * 1000}')
+
+if [ "${BENCH_PG:-1}" = 1 ]; then
+	read -r pgdir pgurl < <(PG_FSYNC=on bash tests/pg.sh start)
+	psql -X -q -d "$pgurl/postgres" -c 'CREATE DATABASE bench'
+	start pg1 "$pgurl/bench"
+	prepare "$pgurl/bench" "$(cat "$dir/pg1.url")"
+	measure pg1 "POST /otp (PostgreSQL, 1 node)" pg1 "$(cat "$dir/pg1.url")/otp" -s "$dir/otp.lua"
+	start pg2 "$pgurl/bench"
+	wrk -t1 -c$((CONNS / 2)) -d"${SECONDS_EACH}s" -s "$dir/otp.lua" "$(cat "$dir/pg1.url")/otp" >"$dir/w1" &
+	first=$!
+	wrk -t1 -c$((CONNS / 2)) -d"${SECONDS_EACH}s" -s "$dir/otp.lua" "$(cat "$dir/pg2.url")/otp" >"$dir/w2"
+	wait "$first"
+	awk '/Requests\/sec/ {s += $2} END {print s}' "$dir/w1" "$dir/w2" >"$dir/pg2.rate"
+	printf '%-34s %10s req/s   (two nodes, %d connections each)\n' "POST /otp (PostgreSQL, 2 nodes)" \
+		"$(cat "$dir/pg2.rate")" $((CONNS / 2))
+fi
+
+r() { cat "$dir/$1.rate" 2>/dev/null || echo 0; }
 echo
-printf 'health %s req/s · otp SQLite %s · otp PostgreSQL 1 node %s · 2 nodes %s\n' "$health" "$lite" "$pg1" "$pg2"
-awk -v h="$health" -v l="$lite" -v a="$pg1" -v b="$pg2" 'BEGIN {
-	printf "ratios: otp/health %.1f %% · PostgreSQL/SQLite %.2f (1 node), %.2f (2 nodes)\n", 100 * l / h, a / l, b / l }'
+awk -v h="$(r health)" -v o="$(r otp)" -v v="$(r verify)" -v m="$(r me)" -v l="$(r login)" -v hash="$hash_ms" \
+	-v cores="$(nproc)" -v p1="$(r pg1)" -v p2="$(r pg2)" 'BEGIN {
+	printf "otp/health %.1f %% · verify/health %.1f %% · me/health %.1f %%\n", 100 * o / h, 100 * v / h, 100 * m / h
+	printf "login/(cores / one Argon2id time): %.0f / (%d / %s ms) = %.0f %%\n", l, cores, hash, 100 * l / (cores * 1000 / hash)
+	if (p1 > 0) printf "PostgreSQL/SQLite for POST /otp: %.2f (1 node), %.2f (2 nodes)\n", p1 / o, p2 / o
+}'

@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "metrics.h"
 
 #define MINUTE_MS ((int64_t)60 * 1000)
 #define HOUR_MS (60 * MINUTE_MS)
@@ -195,6 +196,7 @@ void abuse_refuse(const struct limit_use *lu, enum envelope env, struct reply *o
 {
 	char msg[160];
 	long wait = lu->retry_after_s > 0 ? lu->retry_after_s : 1;
+	metrics_limit_hit(lu->limit);
 	snprintf(msg, sizeof msg, LIMITS[lu->limit].message, wait);
 	out->retry_after = wait;
 	out->rate_limit = lu->budget;

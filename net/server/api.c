@@ -9,6 +9,7 @@
 #include "api_support.h"
 #include "clock.h"
 #include "jsonbody.h"
+#include "metrics.h"
 #include "token.h"
 
 struct route {
@@ -28,6 +29,7 @@ struct route {
 
 static const struct route ROUTES[] = {
 	{ .method = "GET", .path = "/health", .handler = api_health, .env = ENV_CITIZEN, .raw_body = 1, .unlimited = 1 },
+	{ .method = "GET", .path = "/metrics", .handler = api_metrics, .env = ENV_CITIZEN, .raw_body = 1, .unlimited = 1 },
 	{ .method = "POST", .path = "/otp", .handler = api_citizen_otp, .env = ENV_CITIZEN, .caller = 1, .sends_sms = 1 },
 	{ .method = "POST", .path = "/otp/verify", .handler = api_citizen_verify, .env = ENV_CITIZEN, .caller = 1 },
 	{ .method = "POST", .path = ADMIN "signin-init", .handler = api_admin_signin_init, .env = ENV_ADMIN, .slow = 1 },
@@ -90,6 +92,37 @@ static const struct route *route_find(const char *method, const char *path, int 
 	return NULL;
 }
 
+size_t api_route_count(void)
+{
+	return ROUTE_COUNT;
+}
+
+const char *api_route_method(size_t i)
+{
+	return i < ROUTE_COUNT ? ROUTES[i].method : NULL;
+}
+
+const char *api_route_path(size_t i)
+{
+	return i < ROUTE_COUNT ? ROUTES[i].path : NULL;
+}
+
+int api_route_index(const char *method, const char *path)
+{
+	int known;
+	char param[64];
+	const struct route *r = route_find(method, path, &known, param, sizeof param);
+	return r ? (int)(r - ROUTES) : -1;
+}
+
+int api_routes_print(FILE *to)
+{
+	for (size_t i = 0; i < ROUTE_COUNT; i++)
+		if (fprintf(to, "%s %s\n", ROUTES[i].method, ROUTES[i].path) < 0)
+			return 1;
+	return fflush(to) != 0;
+}
+
 static void allow_header(const char *path, char *out, size_t outsz)
 {
 	char param[64];
@@ -107,7 +140,11 @@ int api_is_slow(const struct app *app, const char *method, const char *path)
 	int known;
 	char param[64];
 	const struct route *r = route_find(method, path, &known, param, sizeof param);
-	return r && (r->slow || (r->sends_sms && sms_enabled(app->sms)));
+	/*
+	 * A shared store is a network round trip away: its routes wait on it in
+	 * the job pool, not in the two event-loop threads.
+	 */
+	return r && (r->slow || (r->sends_sms && sms_enabled(app->sms)) || (!r->unlimited && store_shared(app->store)));
 }
 
 static enum envelope envelope_of_path(const char *path)

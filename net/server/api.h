@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "app.h"
 #include "reply.h"
@@ -55,6 +56,18 @@ const char *api_query(const struct call *c, const char *name);
 
 /* An answer that the HTTP layer decides on (framing, shutdown), in the envelope of path's route. */
 void api_error(const char *path, int status, const char *message, struct reply *out);
+
+/*
+ * The route table, for metrics and `guichetd routes`: templates as written
+ * in it, where "{}" stands for one path segment.
+ */
+size_t api_route_count(void);
+const char *api_route_method(size_t i);
+const char *api_route_path(size_t i);
+/* The index of the route that answers method+path, or -1. */
+int api_route_index(const char *method, const char *path);
+/* Prints "METHOD TEMPLATE" per route, one a line. 0, or 1 when it could not write. */
+int api_routes_print(FILE *to);
 
 /* 1 when the route may take long (password hashing, mail, SMS): run it off the event loop. */
 int api_is_slow(const struct app *app, const char *method, const char *path);

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "jsonbody.h"
 #include "mail.h"
+#include "metrics.h"
 #include "otp.h"
 #include "password.h"
 #include "token.h"
@@ -204,6 +205,7 @@ static int send_otp(struct call *c, const struct admin *a, enum admin_purpose pu
 		 a->prenom, a->nom, PURPOSE_TEXT[purpose], code, (cfg->admin_otp_ttl + 59) / 60);
 	int sent = mailer_send(c->app->mailer, to, "Votre code guichet", body, err, sizeof err) == 0;
 	sodium_memzero(body, sizeof body);
+	metrics_code(METRICS_MAIL, sent);
 	sodium_memzero(code, sizeof code);
 	if (!sent) {
 		fprintf(stderr, "guichetd: otp mail not sent: %s\n", err);

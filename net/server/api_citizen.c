@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "jsonbody.h"
+#include "metrics.h"
 #include "otp.h"
 #include "phone.h"
 
@@ -45,6 +46,7 @@ static int deliver(struct call *c, const char *phone, const char *code, char *er
 	sms_code_text(code, c->app->cfg->citizen_otp_ttl, text, sizeof text);
 	int sent = sms_send(c->app->sms, phone, text, err, errsz) == 0;
 	sodium_memzero(text, sizeof text);
+	metrics_code(METRICS_SMS, sent);
 	return sent;
 }
 

@@ -10,6 +10,8 @@ int64_t clock_now_ms(void);
 
 /* Monotonic milliseconds, for durations only. */
 int64_t clock_mono_ms(void);
+/* Monotonic microseconds, for durations only. */
+int64_t clock_mono_us(void);
 
 /* Writes ms as UTC "YYYY-MM-DDTHH:MM:SS.mmmZ" into out (CLOCK_ISO_LEN + 1 bytes). */
 void clock_format_iso(int64_t ms, char *out);

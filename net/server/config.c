@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netaddr.h"
+
 static int parse_number(const char *flag, const char *value, long min, long max,
 			long *out, char *err, size_t errsz)
 {
@@ -98,6 +100,16 @@ int config_check(const struct config *cfg, char *err, size_t errsz)
 	if (strcmp(cfg->sms, "none") != 0 && strncmp(cfg->sms, "outbox:", 7) != 0 &&
 	    strncmp(cfg->sms, "http://", 7) != 0 && strncmp(cfg->sms, "https://", 8) != 0) {
 		snprintf(err, errsz, "--sms: expected none, outbox:DIR, http://URL or https://URL, got '%s'", cfg->sms);
+		return -1;
+	}
+	if (!one_of(cfg->log_format, "text", "json")) {
+		snprintf(err, errsz, "--log-format: expected text or json, got '%s'", cfg->log_format);
+		return -1;
+	}
+	struct cidr_list ranges;
+	if (strcmp(cfg->metrics_allow, "none") != 0 && netaddr_parse_list(cfg->metrics_allow, &ranges) != 0) {
+		snprintf(err, errsz, "--metrics-allow: expected none or CIDR ranges such as 127.0.0.0/8,::1, got '%s'",
+			 cfg->metrics_allow);
 		return -1;
 	}
 	return 0;

@@ -34,7 +34,9 @@
 	S(trust_proxy, "trust-proxy", "GUICHET_TRUST_PROXY", NULL) \
 	S(otp_callers, "otp-callers", "GUICHET_OTP_CALLERS", "any") \
 	S(sms,       "sms",       "GUICHET_SMS",       "none") \
-	S(otp_in_response, "otp-in-response", "GUICHET_OTP_IN_RESPONSE", NULL)
+	S(otp_in_response, "otp-in-response", "GUICHET_OTP_IN_RESPONSE", NULL) \
+	S(metrics_allow, "metrics-allow", "GUICHET_METRICS_ALLOW", "127.0.0.0/8,::1") \
+	S(log_format, "log-format", "GUICHET_LOG_FORMAT", "text")
 
 /* --sms-header may be repeated; GUICHET_SMS_HEADERS holds one header per line. */
 #define CONFIG_SMS_HEADERS_MAX 8

@@ -20,6 +20,8 @@
 #include "clock.h"
 #include "connwatch.h"
 #include "jobs.h"
+#include "metrics.h"
+#include "reqlog.h"
 
 #define MHD_THREADS 2
 #define SLOW_THREADS 8
@@ -41,6 +43,7 @@ struct http {
 	atomic_int stopping; /* no new connection is kept */
 	int listen_fd;
 	int log_requests;
+	enum reqlog_format log_format;
 	int tls;
 	const struct cidr_list *trusted;
 };
@@ -50,7 +53,7 @@ struct exchange {
 	struct job job; /* first: the job pool hands it back */
 	struct http *http;
 	struct MHD_Connection *conn;
-	int64_t started;
+	int64_t started_us;
 	char method[16];
 	char path[LOG_PATH_MAX + 1]; /* printable copy, for the log only */
 	char *url;
@@ -136,7 +139,7 @@ static struct exchange *exchange_new(struct http *h, struct MHD_Connection *conn
 		return NULL;
 	ex->http = h;
 	ex->conn = conn;
-	ex->started = clock_mono_ms();
+	ex->started_us = clock_mono_us();
 	ex->url = strdup(url);
 	if (!ex->url) {
 		free(ex);
@@ -244,7 +247,8 @@ static enum MHD_Result queue_reply(struct http *h, struct MHD_Connection *conn, 
 		MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				r->content_type ? r->content_type : "application/json; charset=utf-8");
 	if (r->allow[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
 	if (r->rate_limit > 0) {
@@ -321,12 +325,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 	if (!ex)
 		return;
 	connwatch_idle(h->watch, conn_entry_of(conn));
-	if (h->log_requests) {
-		/* the answer given; 0: none (the connection ended first) */
-		int status = ex->phase == DONE ? ex->reply.status : 0;
-		fprintf(stderr, "%s %s %d %lldms\n", ex->method, ex->path, status,
-			(long long)(clock_mono_ms() - ex->started));
-	}
+	/* the answer given; 0: none (the connection ended first) */
+	int status = ex->phase == DONE ? ex->reply.status : 0;
+	int64_t took_us = clock_mono_us() - ex->started_us;
+	int route = api_route_index(ex->method, ex->url);
+	metrics_request(route, status, took_us);
+	if (h->log_requests)
+		reqlog_write(h->log_format, ex->method, ex->path, route >= 0 ? api_route_path((size_t)route) : NULL,
+			     status, took_us);
 	exchange_free(ex);
 	*state = NULL;
 }
@@ -459,6 +465,7 @@ struct http *http_start(struct app *app, const struct http_options *opt, char **
 	h->app = app;
 	h->listen_fd = -1;
 	h->log_requests = opt->log_requests;
+	h->log_format = reqlog_format_of(app->cfg ? app->cfg->log_format : NULL);
 	h->trusted = opt->trusted_proxies;
 	h->tls = opt->tls_cert != NULL;
 	h->listen_fd = open_listener(opt->listen, &port, err, errsz);

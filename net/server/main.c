@@ -14,6 +14,8 @@
 #include "http.h"
 #include "netaddr.h"
 #include "mail.h"
+#include "metrics.h"
+#include "notify.h"
 #include "password.h"
 #include "provision.h"
 #include "store.h"
@@ -39,7 +41,9 @@ static void usage(FILE *to)
 		"  citizen add|import         register citizens (import reads a CSV file)\n"
 		"  user add --type TYPE       register a non-citizen user\n"
 		"  apikey add|list|revoke     keys for /otp with --otp-callers key\n"
+		"  backup FILE                an online copy of the database (SQLite backup API, or pg_dump)\n"
 		"  audit [--since T] [--admin E]  print the admin events (audit trail)\n"
+		"  routes                     print the HTTP routes, METHOD PATH per line\n"
 		"  --version, --help\n\n"
 		"Every command takes --db PATH (GUICHET_DB). `guichetd serve --help` lists the settings.\n");
 }
@@ -167,6 +171,7 @@ static int serve(int argc, char **argv)
 		goto out;
 	}
 	password_init(HASH_SLOTS);
+	metrics_start();
 
 	/* signals are taken by sigwait below, never by a server thread */
 	sigset_t stop;
@@ -192,9 +197,11 @@ static int serve(int argc, char **argv)
 		goto out;
 	printf("listening on %s\n", url);
 	fflush(stdout);
+	notify_ready(url);
 	const struct timespec hourly = { .tv_sec = 3600 };
 	while (sigtimedwait(&stop, NULL, &hourly) < 0)
 		store_audit_prune(app.store, clock_now_ms() - cfg.audit_days * DAY_MS);
+	notify_stopping();
 	fprintf(stderr, "guichetd: stopping\n");
 	rc = 0;
 out:
@@ -237,8 +244,12 @@ int main(int argc, char **argv)
 		rc = provision_user(argc - 2, argv + 2);
 	else if (strcmp(cmd, "apikey") == 0)
 		rc = provision_apikey(argc - 2, argv + 2);
+	else if (strcmp(cmd, "routes") == 0)
+		rc = api_routes_print(stdout);
 	else if (strcmp(cmd, "audit") == 0)
 		rc = provision_audit(argc - 2, argv + 2);
+	else if (strcmp(cmd, "backup") == 0)
+		rc = provision_backup(argc - 2, argv + 2);
 	else if (strcmp(cmd, "--version") == 0)
 		rc = printf("guichetd %s\n", GUICHET_VERSION) < 0;
 	else if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {

@@ -547,6 +547,30 @@ int provision_apikey(int argc, char **argv)
 	return 2;
 }
 
+/* ---- backup ---- */
+
+int provision_backup(int argc, char **argv)
+{
+	static const char *const allowed[] = { NULL };
+	static const char usage[] = "guichetd backup FILE [--db PATH|URL]";
+	struct opts o;
+	int rc = parse(argc, argv, allowed, 1, &o, usage);
+	if (rc)
+		return rc;
+	struct store *st = open_store(&o);
+	if (!st)
+		return 1;
+	char err[512];
+	rc = store_backup(st, o.positional, err, sizeof err);
+	store_close(st);
+	if (rc != 0) {
+		fprintf(stderr, "guichetd: %s\n", err);
+		return 1;
+	}
+	printf("backed up to %s\n", o.positional);
+	return 0;
+}
+
 /* ---- audit ---- */
 
 /*

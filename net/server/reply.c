@@ -10,12 +10,21 @@ void reply_raw(struct reply *out, int status, cJSON *root)
 {
 	reply_release(out);
 	out->status = status;
+	out->content_type = NULL;
 	out->body = root ? cJSON_PrintUnformatted(root) : NULL;
 	cJSON_Delete(root);
 	if (!out->body) {
 		out->status = 500;
 		out->body = strdup(OUT_OF_MEMORY);
 	}
+}
+
+void reply_text(struct reply *out, int status, char *text, const char *content_type)
+{
+	reply_release(out);
+	out->status = status;
+	out->body = text;
+	out->content_type = content_type;
 }
 
 void reply_json(struct reply *out, enum envelope env, int status, const char *message, cJSON *data)

@@ -229,6 +229,13 @@ int store_audit_list(struct store *st, int64_t since, const char *email,
  */
 int store_audit_page(struct store *st, int64_t before_id, int limit, const char *actor, const char *detail,
 		     void (*fn)(const struct audit_row *, void *), void *ctx);
+/*
+ * An online copy of the whole database in path, taken while servers run:
+ * SQLite's backup API into a new file (0600) that then passes
+ * integrity_check; PostgreSQL's own pg_dump (custom format) for a server.
+ * 0, or -1 with err.
+ */
+int store_backup(struct store *st, const char *path, char *err, size_t errsz);
 /* Deletes the rows older than `before` (the retention, --audit-days). */
 int store_audit_prune(struct store *st, int64_t before);
 

@@ -75,7 +75,8 @@
 	X(int, audit_page, (struct store *st, int64_t before_id, int limit, const char *actor, const char *detail, \
 			    void (*fn)(const struct audit_row *, void *), void *ctx), \
 	  (st, before_id, limit, actor, detail, fn, ctx)) \
-	X(int, audit_prune, (struct store *st, int64_t before), (st, before))
+	X(int, audit_prune, (struct store *st, int64_t before), (st, before)) \
+	X(int, backup, (struct store *st, const char *path, char *err, size_t errsz), (st, path, err, errsz))
 
 struct store_ops {
 	void (*close)(struct store *st);

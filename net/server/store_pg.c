@@ -9,6 +9,8 @@
  */
 #include "store_internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -16,8 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-#define POOL_SIZE 6
+/* enough for every thread that may call the store at once (http.c: 2 + 8) */
+#define POOL_SIZE 12
 #define PARAMS_MAX 10
 #define PRUNE_EVERY 1024
 /* Token and key use is recorded at most once a minute, as in the SQLite engine. */
@@ -1519,6 +1524,42 @@ static int pg_audit_prune(struct store *base, int64_t before)
 	struct params p = { .n = 0 };
 	p_int(&p, before);
 	return one(pg(base), P_AUDIT_PRUNE, &p);
+}
+
+/* A server's database is backed up by its own tool, consistent while nodes write. */
+static int pg_backup(struct store *base, const char *path, char *err, size_t errsz)
+{
+	struct pg_store *st = pg(base);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errsz, "cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	/* The URL may hold a password: pg_dump gets it through libpq's variables, never argv. */
+	PQconninfoOption *opts = PQconninfoParse(st->url, NULL);
+	if (!opts) {
+		unlink(path);
+		snprintf(err, errsz, "cannot read the database URL");
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (PQconninfoOption *o = opts; o->keyword; o++)
+			if (o->envvar && o->val && *o->val)
+				setenv(o->envvar, o->val, 1);
+		execlp("pg_dump", "pg_dump", "--format=custom", "--no-password", "--file", path, (char *)NULL);
+		_exit(127);
+	}
+	PQconninfoFree(opts);
+	int status = 0;
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		unlink(path);
+		snprintf(err, errsz, "pg_dump into %s failed%s", path,
+			 WIFEXITED(status) && WEXITSTATUS(status) == 127 ? " (pg_dump not found: apt-get install postgresql-client)" : "");
+		return -1;
+	}
+	return 0;
 }
 
 static const struct store_ops PG_OPS = {

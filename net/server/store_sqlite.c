@@ -1453,6 +1453,42 @@ static int sqlite_audit_prune(struct store *base, int64_t before)
 	return rc == 0 ? ST_OK : ST_ERROR;
 }
 
+/* Copies the live database, a few pages at a time so that writers are never held up long. */
+static int sqlite_backup(struct store *base, const char *path, char *err, size_t errsz)
+{
+	struct sqlite_store *st = (struct sqlite_store *)base;
+	sqlite3 *copy = NULL;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errsz, "cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	int rc = sqlite3_open_v2(path, &copy, SQLITE_OPEN_READWRITE, NULL);
+	sqlite3_backup *b = rc == SQLITE_OK ? sqlite3_backup_init(copy, "main", st->db, "main") : NULL;
+	if (b) {
+		do {
+			pthread_mutex_lock(&st->lock);
+			rc = sqlite3_backup_step(b, 64);
+			pthread_mutex_unlock(&st->lock);
+			if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+				sqlite3_sleep(20);
+		} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+		sqlite3_backup_finish(b);
+	}
+	sqlite3_stmt *s = NULL;
+	int ok = rc == SQLITE_DONE &&
+		 sqlite3_prepare_v2(copy, "PRAGMA integrity_check", -1, &s, NULL) == SQLITE_OK &&
+		 sqlite3_step(s) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 0), "ok") == 0;
+	sqlite3_finalize(s);
+	if (!ok)
+		snprintf(err, errsz, "backup into %s failed: %s", path, copy ? sqlite3_errmsg(copy) : "cannot open it");
+	sqlite3_close(copy);
+	if (!ok)
+		unlink(path);
+	return ok ? 0 : -1;
+}
+
 static const struct store_ops SQLITE_OPS = {
 	.close = sqlite_close,
 	STORE_OPS(STORE_OP_ENTRY_sqlite)

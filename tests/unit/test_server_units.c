@@ -1,12 +1,15 @@
 /* Unit tests for guichetd's pure parts: input parsing, codes, tokens, policy, time. */
 #include <check.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "clock.h"
 #include "jsonbody.h"
+#include "metrics.h"
 #include "netaddr.h"
 #include "otp.h"
 #include "password.h"
@@ -368,6 +371,51 @@ START_TEST(limits_count_refuse_slide_and_clear)
 }
 END_TEST
 
+/* ---- metrics ---- */
+
+#define HAMMER_THREADS 4
+#define HAMMER_ROUNDS 10000
+
+static void *hammer(void *arg)
+{
+	int route = *(const int *)arg;
+	for (int i = 0; i < HAMMER_ROUNDS; i++)
+		metrics_request(route, 200, 1500);
+	return NULL;
+}
+
+START_TEST(metrics_count_every_request_by_template)
+{
+	int route = api_route_index("GET", "/api/admin/citizens/0123456789");
+	ck_assert_int_ge(route, 0);
+	ck_assert_str_eq(api_route_path((size_t)route), "/api/admin/citizens/{}");
+	ck_assert_int_eq(api_route_index("GET", "/nowhere"), -1);
+	ck_assert_int_eq(api_route_index("PUT", "/health"), -1);
+	/* no lock on the hot path, and yet not one request lost */
+	pthread_t threads[HAMMER_THREADS];
+	for (int i = 0; i < HAMMER_THREADS; i++)
+		ck_assert_int_eq(pthread_create(&threads[i], NULL, hammer, &route), 0);
+	for (int i = 0; i < HAMMER_THREADS; i++)
+		pthread_join(threads[i], NULL);
+	metrics_request(-1, 404, 10);
+	metrics_code(METRICS_SMS, 0);
+	char *text = metrics_render();
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "guichet_http_requests_total{method=\"GET\",route=\"/api/admin/citizens/{}\","
+					   "status=\"200\"} 40000\n"));
+	ck_assert_ptr_nonnull(strstr(text, "guichet_http_request_duration_seconds_bucket{method=\"GET\","
+					   "route=\"/api/admin/citizens/{}\",le=\"0.001\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(text, "guichet_http_request_duration_seconds_bucket{method=\"GET\","
+					   "route=\"/api/admin/citizens/{}\",le=\"0.005\"} 40000\n"));
+	ck_assert_ptr_nonnull(strstr(text, "guichet_http_request_duration_seconds_sum{method=\"GET\","
+					   "route=\"/api/admin/citizens/{}\"} 60.000000\n"));
+	ck_assert_ptr_nonnull(strstr(text, "{method=\"any\",route=\"unmatched\",status=\"404\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "guichet_codes_failed_total{channel=\"sms\"} 1\n"));
+	ck_assert_ptr_null(strstr(text, "0123456789"));
+	cJSON_free(text);
+}
+END_TEST
+
 static Suite *server_suite(void)
 {
 	Suite *s = suite_create("server");
@@ -394,6 +442,7 @@ static Suite *server_suite(void)
 		{ "netaddr", forwarded_client_is_the_rightmost_untrusted },
 		{ "netaddr", limit_keys_take_ipv6_by_its_64 },
 		{ "store", limits_count_refuse_slide_and_clear },
+		{ "metrics", metrics_count_every_request_by_template },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		TCase *tc = tcase_create(cases[i].name);
