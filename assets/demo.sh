@@ -35,14 +35,19 @@ cat <<INFO
   SMS          : les codes citoyens arrivent dans $dir/sms (un fichier par SMS)
                  dernier code : grep -hxE '[0-9]+' \$(ls -t $dir/sms/* | head -1)
 
-  Copiez le matricule, puis dans la console : F2 (Inscription), collez-le, e-mail ci-dessus,
-  saisissez le code reçu et choisissez un mot de passe, puis connectez-vous.
-  F1 : aide · Ctrl-Q : quitter (le backend s'arrête avec la console).
+  La console s'ouvre sur ces informations ; F2 y ouvre l'inscription, matricule et e-mail
+  déjà remplis : saisissez le code reçu et choisissez un mot de passe, puis connectez-vous.
+  F1 ou ^G : aide · Ctrl-Q : quitter (le backend s'arrête avec la console).
 
 INFO
 if [ -t 0 ] && [ -t 1 ]; then
 	read -r -t 15 -p "Entrée pour ouvrir la console (elle s'ouvre d'elle-même dans 15 s)… " _ || echo
-	GUICHET_NOTICE="Démo : e-mail demo@guichet.local, matricule $matricule (F2 : inscription)" \
+	# the console's first screen: the whole matricule and the folders (one key=value a line)
+	GUICHET_DEMO="matricule=$matricule
+email=demo@guichet.local
+citizens=0123456789, 9876543210
+mail=$dir/outbox
+sms=$dir/sms" \
 		"$bin/guichet" --server "$url" --token-store none || true
 else
 	echo "(pas de terminal : console non ouverte)"

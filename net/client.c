@@ -1,6 +1,7 @@
 #include "client.h"
 
 #include <cjson/cJSON.h>
+#include <libintl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +45,11 @@ static int prepare(struct client_call *call, const struct transport_options *o, 
 int client_health(struct client_call *call, const struct transport_options *o)
 {
 	return prepare(call, o, "GET", "/health", NULL, 0);
+}
+
+int client_meta(struct client_call *call, const struct transport_options *o)
+{
+	return prepare(call, o, "GET", ADMIN "meta", NULL, 0);
 }
 
 int client_login(struct client_call *call, const struct transport_options *o, const char *email, const char *password)
@@ -265,6 +271,25 @@ static void read_admin(const cJSON *a, struct client_result *r)
 	r->has_admin = 1;
 }
 
+/* A whole number in [min, max], or def. */
+static long number_in(const cJSON *obj, const char *name, long min, long max, long def)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+	return cJSON_IsNumber(item) && item->valuedouble >= (double)min && item->valuedouble <= (double)max
+		       ? (long)item->valuedouble : def;
+}
+
+static void read_meta(const cJSON *data, struct client_result *r)
+{
+	if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(data, "otpDigits")))
+		return;
+	r->has_meta = 1;
+	r->meta.otp_digits = (int)number_in(data, "otpDigits", 4, 10, 6);
+	r->meta.citizen_otp_ttl = number_in(data, "citizenOtpTtl", 1, 30L * 86400, 300);
+	r->meta.admin_otp_ttl = number_in(data, "adminOtpTtl", 1, 30L * 86400, 600);
+	r->meta.sms = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "sms"));
+}
+
 void client_parse(const char *json, size_t len, struct client_result *r)
 {
 	cJSON *root = json ? cJSON_ParseWithLength(json, len) : NULL;
@@ -273,6 +298,7 @@ void client_parse(const char *json, size_t len, struct client_result *r)
 	if (cJSON_IsObject(data)) {
 		read_admin(cJSON_GetObjectItemCaseSensitive(data, "admin"), r);
 		copy_string(data, "token", r->token, sizeof r->token);
+		read_meta(data, r);
 		/* an issued citizen code has an expiry; the code itself may have gone by SMS only */
 		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(data, "expiresAt"))) {
 			r->otp_issued = 1;
@@ -283,6 +309,52 @@ void client_parse(const char *json, size_t len, struct client_result *r)
 		}
 	}
 	cJSON_Delete(root);
+}
+
+#define N_(s) (s) /* for the catalogue (xgettext -kN_); translated where used */
+
+/* What went wrong in the user's language; libcurl's own (English) words only for the rare rest. */
+static const struct {
+	CURLcode code;
+	const char *words;
+} CURL_WORDS[] = {
+	{ CURLE_COULDNT_CONNECT, N_("connexion refusée") },
+	{ CURLE_COULDNT_RESOLVE_HOST, N_("nom d'hôte inconnu") },
+	{ CURLE_OPERATION_TIMEDOUT, N_("pas de réponse dans le délai (--timeout)") },
+	{ CURLE_PEER_FAILED_VERIFICATION, N_("certificat du serveur refusé (--cacert ?)") },
+	{ CURLE_SSL_CONNECT_ERROR, N_("échec de la négociation TLS") },
+	{ CURLE_SSL_CACERT_BADFILE, N_("fichier d'autorité de certification illisible (--cacert)") },
+	{ CURLE_URL_MALFORMAT, N_("adresse du serveur invalide") },
+	{ CURLE_UNSUPPORTED_PROTOCOL, N_("adresse du serveur invalide") },
+	{ CURLE_SEND_ERROR, N_("connexion coupée") },
+	{ CURLE_RECV_ERROR, N_("connexion coupée") },
+	{ CURLE_GOT_NOTHING, N_("connexion fermée sans réponse") },
+};
+
+static const char *curl_words(CURLcode code, const char *fallback)
+{
+	for (size_t i = 0; i < sizeof CURL_WORDS / sizeof CURL_WORDS[0]; i++)
+		if (CURL_WORDS[i].code == code)
+			return gettext(CURL_WORDS[i].words);
+	return fallback;
+}
+
+time_t client_time(const char *iso)
+{
+	struct tm tm = { 0 };
+	int n = 0;
+	if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+		   &tm.tm_sec, &n) != 6)
+		return -1;
+	const char *rest = iso + n;
+	if (*rest == '.')
+		while (*++rest >= '0' && *rest <= '9')
+			;
+	if (strcmp(rest, "Z") != 0)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return timegm(&tm);
 }
 
 void client_call_result(const struct client_call *call, struct client_result *r)
@@ -296,13 +368,13 @@ void client_call_result(const struct client_call *call, struct client_result *r)
 	client_clean_text(error, sizeof error, x->error, strnlen(x->error, sizeof x->error));
 	if (x->result != CURLE_OK && x->status == 0) {
 		r->outcome = CLIENT_UNREACHABLE;
-		snprintf(r->message, sizeof r->message, "Serveur injoignable : %s", error);
+		snprintf(r->message, sizeof r->message, gettext("Serveur injoignable : %s."), curl_words(x->result, error));
 		return;
 	}
 	if (x->result != CURLE_OK || x->overflow) {
 		r->outcome = CLIENT_SERVER_ERROR;
-		snprintf(r->message, sizeof r->message, "Réponse incomplète du serveur : %s",
-			 x->overflow ? "trop volumineuse" : error);
+		snprintf(r->message, sizeof r->message, gettext("Réponse incomplète du serveur : %s"),
+			 x->overflow ? gettext("trop volumineuse") : curl_words(x->result, error));
 		return;
 	}
 	client_parse(x->response, x->response_len, r);
@@ -321,6 +393,6 @@ void client_call_result(const struct client_call *call, struct client_result *r)
 		if (r->outcome == CLIENT_OK)
 			snprintf(r->message, sizeof r->message, "OK");
 		else
-			snprintf(r->message, sizeof r->message, "Réponse inattendue du serveur (HTTP %ld).", x->status);
+			snprintf(r->message, sizeof r->message, gettext("Réponse inattendue du serveur (HTTP %ld)."), x->status);
 	}
 }

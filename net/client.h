@@ -6,6 +6,8 @@
  * event loop (client_call_start + curl_multi_*), and finally read as a typed
  * result (client_call_result). All JSON handling of the console is here.
  */
+#include <time.h>
+
 #include "transport.h"
 
 enum client_outcome {
@@ -26,6 +28,14 @@ struct client_admin {
 	char ville[128];
 };
 
+/* GET /api/admin/meta: what the console must know of the server's settings (contract §9.6). */
+struct client_meta {
+	int otp_digits;         /* the code length, 4-10 */
+	long citizen_otp_ttl;   /* seconds */
+	long admin_otp_ttl;     /* seconds */
+	int sms;                /* citizen codes go by SMS */
+};
+
 struct client_result {
 	enum client_outcome outcome;
 	long status;          /* HTTP status, 0 when unreachable */
@@ -41,10 +51,14 @@ struct client_result {
 	char phone[40];
 	char code[16];
 	char expires_at[32];
+	int has_meta;         /* GET /api/admin/meta */
+	struct client_meta meta;
 };
 
 /* Shown where the code would be when /otp kept it out of its answer (contract §9.2). */
 #define CLIENT_CODE_BY_SMS "Code envoyé par SMS."
+/* /otp's answer to a create while a code is live (the seed's words): a resend applies. */
+#define CLIENT_OTP_EXISTS "Un OTP existe déjà pour ce numéro. Utilisez le type 'resend' pour régénérer."
 
 struct client_call {
 	struct transport_exchange x;
@@ -57,6 +71,7 @@ struct client_call {
  * when given, so that a server with --otp-callers key accepts the console.
  */
 int client_health(struct client_call *call, const struct transport_options *o);
+int client_meta(struct client_call *call, const struct transport_options *o);
 int client_login(struct client_call *call, const struct transport_options *o, const char *email, const char *password);
 int client_logout(struct client_call *call, const struct transport_options *o, const char *token);
 int client_me(struct client_call *call, const struct transport_options *o, const char *token);
@@ -105,6 +120,9 @@ size_t client_clean_text(char *out, size_t outsz, const char *in, size_t len);
  * (free()), or NULL when out of memory.
  */
 char *client_clean_json(const char *json, size_t len, int one_line);
+
+/* The API's timestamps ("2026-11-30T13:37:05.000Z", UTC) as a time_t; -1 when it is not one. */
+time_t client_time(const char *iso);
 
 /* Parses a response body as the API's (for tests and fuzzing): fills message and data. */
 void client_parse(const char *json, size_t len, struct client_result *r);

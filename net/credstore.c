@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libintl.h>
 #include <libsecret/secret.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,29 +63,10 @@ const char *credstore_where(const struct credstore *cs)
 	if (cs->env_token)
 		return "GUICHET_TOKEN";
 	if (cs->kind == CRED_KEYRING && !cs->fell_back)
-		return "trousseau";
-	if (cs->kind == CRED_FILE)
-		return "fichier";
-	return "mémoire";
-}
-
-/* ---- keyring ---- */
-
-/* Turns a GError into "unavailable" (1: fall back) or a real failure (-1). */
-static int keyring_error(struct credstore *cs, GError *error, char *msg, size_t msgsz)
-{
-	int unavailable = error->domain == G_IO_ERROR || error->domain == G_DBUS_ERROR ||
-			  (error->domain == SECRET_ERROR && error->code == SECRET_ERROR_IS_LOCKED);
-	if (unavailable) {
-		if (!cs->fell_back)
-			snprintf(msg, msgsz, "Trousseau indisponible (%s) : le jeton est gardé pour ce processus seulement.",
-				 error->message);
-		cs->fell_back = 1;
-	} else {
-		snprintf(msg, msgsz, "Trousseau : %s", error->message);
-	}
-	g_error_free(error);
-	return unavailable ? 1 : -1;
+		return gettext("trousseau");
+	if (cs->kind == CRED_FILE || cs->fell_back)
+		return gettext("fichier");
+	return gettext("mémoire");
 }
 
 /* ---- file ---- */
@@ -122,6 +104,30 @@ static int file_path(const struct credstore *cs, const char *what, char *out, si
 	return snprintf(out, outsz, "%s/%s-%s", dir, what, name) < (int)outsz ? 0 : -1;
 }
 
+/* ---- keyring ---- */
+
+/*
+ * Turns a GError into "unavailable" (1: the file store serves from now on,
+ * told once in msg with the file's name) or a real failure (-1).
+ */
+static int keyring_error(struct credstore *cs, GError *error, char *msg, size_t msgsz)
+{
+	int unavailable = error->domain == G_IO_ERROR || error->domain == G_DBUS_ERROR ||
+			  (error->domain == SECRET_ERROR && error->code == SECRET_ERROR_IS_LOCKED);
+	if (unavailable) {
+		char path[2400];
+		cs->fell_back = 1;
+		if (!cs->noticed && file_path(cs, "token", path, sizeof path, 0) == 0)
+			snprintf(msg, msgsz, gettext("Trousseau indisponible : le jeton est gardé dans le fichier %s "
+						     "(lisible par vous seul)."), path);
+		cs->noticed = 1;
+	} else {
+		snprintf(msg, msgsz, gettext("Trousseau : %s"), error->message);
+	}
+	g_error_free(error);
+	return unavailable ? 1 : -1;
+}
+
 static char *file_load(const struct credstore *cs, const char *what)
 {
 	char path[2400], buf[512];
@@ -145,20 +151,20 @@ static int file_save(const struct credstore *cs, const char *what, const char *t
 {
 	char path[2400], tmp[2500];
 	if (file_path(cs, what, path, sizeof path, 1) != 0) {
-		snprintf(msg, msgsz, "Impossible de créer le dossier de guichet (XDG_STATE_HOME).");
+		snprintf(msg, msgsz, gettext("Impossible de créer le dossier de guichet (XDG_STATE_HOME)."));
 		return -1;
 	}
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		snprintf(msg, msgsz, "Impossible d'écrire %s : %s", tmp, strerror(errno));
+		snprintf(msg, msgsz, gettext("Impossible d'écrire %s : %s"), tmp, strerror(errno));
 		return -1;
 	}
 	size_t len = strlen(token);
 	int ok = write(fd, token, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(tmp, path) != 0) {
-		snprintf(msg, msgsz, "Impossible d'écrire %s : %s", path, strerror(errno));
+		snprintf(msg, msgsz, gettext("Impossible d'écrire %s : %s"), path, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
@@ -174,17 +180,15 @@ char *credstore_load(struct credstore *cs, char *msg, size_t msgsz)
 		return strdup(cs->env_token);
 	if (cs->memory)
 		return strdup(cs->memory);
-	if (cs->kind == CRED_FILE)
-		return file_load(cs, "token");
-	if (cs->kind != CRED_KEYRING || cs->fell_back)
+	if (cs->kind == CRED_NONE)
 		return NULL;
+	if (cs->kind == CRED_FILE || cs->fell_back)
+		return file_load(cs, "token");
 	GError *error = NULL;
 	gchar *secret = secret_password_lookup_sync(&SCHEMA, NULL, &error, "application", "guichet",
 						    "server", cs->server, NULL);
-	if (error) {
-		keyring_error(cs, error, msg, msgsz);
-		return NULL;
-	}
+	if (error)
+		return keyring_error(cs, error, msg, msgsz) > 0 ? file_load(cs, "token") : NULL;
 	char *token = secret ? strdup(secret) : NULL;
 	secret_password_free(secret);
 	return token;
@@ -202,9 +206,7 @@ int credstore_save(struct credstore *cs, const char *token, char *msg, size_t ms
 	msg[0] = '\0';
 	if (cs->kind == CRED_NONE)
 		return keep_in_memory(cs, token);
-	if (cs->kind == CRED_FILE)
-		return file_save(cs, "token", token, msg, msgsz);
-	if (!cs->fell_back) {
+	if (cs->kind == CRED_KEYRING && !cs->fell_back) {
 		GError *error = NULL;
 		char label[1200];
 		snprintf(label, sizeof label, "guichet — %s", cs->server);
@@ -214,10 +216,13 @@ int credstore_save(struct credstore *cs, const char *token, char *msg, size_t ms
 			return 0;
 		if (keyring_error(cs, error, msg, msgsz) < 0)
 			return -1;
-	} else if (!msg[0]) {
-		snprintf(msg, msgsz, "Trousseau indisponible : le jeton est gardé pour ce processus seulement.");
 	}
-	return keep_in_memory(cs, token) == 0 ? 1 : -1;
+	char notice[1024];
+	snprintf(notice, sizeof notice, "%s", msg);
+	if (file_save(cs, "token", token, msg, msgsz) != 0)
+		return -1;
+	snprintf(msg, msgsz, "%s", notice);
+	return msg[0] ? 1 : 0;
 }
 
 int credstore_clear(struct credstore *cs, char *msg, size_t msgsz)
@@ -225,21 +230,21 @@ int credstore_clear(struct credstore *cs, char *msg, size_t msgsz)
 	msg[0] = '\0';
 	wipe_free(cs->memory);
 	cs->memory = NULL;
-	if (cs->kind == CRED_FILE) {
-		char path[2400];
-		if (file_path(cs, "token", path, sizeof path, 0) == 0 && unlink(path) != 0 && errno != ENOENT) {
-			snprintf(msg, msgsz, "Impossible de supprimer %s : %s", path, strerror(errno));
+	if (cs->kind == CRED_NONE)
+		return 0;
+	if (cs->kind == CRED_KEYRING && !cs->fell_back) {
+		GError *error = NULL;
+		/* both attributes, never an empty set: that would clear every secret of the schema */
+		secret_password_clear_sync(&SCHEMA, NULL, &error, "application", "guichet", "server", cs->server, NULL);
+		if (error && keyring_error(cs, error, msg, msgsz) < 0)
 			return -1;
-		}
-		return 0;
 	}
-	if (cs->kind != CRED_KEYRING || cs->fell_back)
-		return 0;
-	GError *error = NULL;
-	/* both attributes, never an empty set: that would clear every secret of the schema */
-	secret_password_clear_sync(&SCHEMA, NULL, &error, "application", "guichet", "server", cs->server, NULL);
-	if (error)
-		return keyring_error(cs, error, msg, msgsz) < 0 ? -1 : 0;
+	/* the file store, or a fallback file left by a session without a keyring */
+	char path[2400];
+	if (file_path(cs, "token", path, sizeof path, 0) == 0 && unlink(path) != 0 && errno != ENOENT) {
+		snprintf(msg, msgsz, gettext("Impossible de supprimer %s : %s"), path, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 

@@ -6,7 +6,11 @@
  *   file     a 0600 file under $XDG_STATE_HOME/guichet/
  *   none     this process's memory only
  * GUICHET_TOKEN, when set, overrides whatever is stored. When no Secret
- * Service is reachable the keyring store falls back to memory, and says so once.
+ * Service answers (SSH, servers, CI) the keyring store falls back to the file
+ * store, and says so once per process, naming the file (contract §9.7).
+ *
+ * The keyring calls block (D-Bus): the terminal UI makes them from a thread
+ * of their own, never two at a time on one struct credstore.
  */
 #include <stddef.h>
 
@@ -14,7 +18,8 @@ enum credstore_kind { CRED_KEYRING, CRED_FILE, CRED_NONE };
 
 struct credstore {
 	enum credstore_kind kind;
-	int fell_back;       /* keyring unreachable: kept in memory */
+	int fell_back;       /* keyring unreachable: the file store serves instead */
+	int noticed;         /* the fallback has been told (once per process) */
 	char server[1024];
 	char *memory;        /* the token when kept in memory */
 	const char *env_token;
@@ -27,12 +32,13 @@ void credstore_release(struct credstore *cs);
 
 /*
  * Returns the token (you own it; free with credstore_free_token) or NULL when
- * none is stored. A warning, if any, is written into msg (else msg[0] = 0).
+ * none is stored. A notice, if any (the keyring fell back to the file), is
+ * written into msg (else msg[0] = 0).
  */
 char *credstore_load(struct credstore *cs, char *msg, size_t msgsz);
-/* 0 stored where asked; 1 kept in memory only (warning in msg); -1 failed (msg says why). */
+/* 0 stored; 1 stored, with a notice in msg (the keyring fell back to the file); -1 failed (msg says why). */
 int credstore_save(struct credstore *cs, const char *token, char *msg, size_t msgsz);
-/* 0 removed (or nothing was there); -1 failed (msg). */
+/* 0 removed (or nothing was there; msg may hold the fallback notice); -1 failed (msg says why). */
 int credstore_clear(struct credstore *cs, char *msg, size_t msgsz);
 void credstore_free_token(char *token);
 
@@ -49,7 +55,7 @@ int credstore_load_email(struct credstore *cs, char *out, size_t outsz);
 /* Forgets it (the code it served has been used). */
 void credstore_clear_email(struct credstore *cs);
 
-/* Where the token lives now, in French for the status bar: "trousseau", "fichier", "mémoire". */
+/* Where the token lives now, for the status bar: "trousseau", "fichier", "mémoire" (translated). */
 const char *credstore_where(const struct credstore *cs);
 
 #endif

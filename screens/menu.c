@@ -1,12 +1,12 @@
 /* The menu after login: 1–6, or the arrows and Enter. */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "../tui/ui.h"
 #include "../tui/widgets.h"
+#include "screens.h"
 
-static const char *const ITEMS[] = { "Profil", "OTP citoyen", "Changer le mot de passe",
-				     "Changer l'adresse e-mail", "Déconnexion", "Quitter" };
+static const char *const ITEMS[] = { N_("Profil"), N_("OTP citoyen"), N_("Changer le mot de passe"),
+				     N_("Changer l'adresse e-mail"), N_("Déconnexion"), N_("Quitter") };
 #define ITEM_COUNT 6
 
 struct menu {
@@ -14,41 +14,31 @@ struct menu {
 	int selected;
 };
 
-static struct screen *create(struct ui *ui, const void *arg)
-{
-	(void)ui;
-	(void)arg;
-	struct menu *m = calloc(1, sizeof *m);
-	if (!m)
-		return NULL;
-	return &m->base;
-}
+static const struct legend LEGEND[] = {
+	{ N_("1-6 ↑ ↓ Entrée"), N_("choisir"), 1 },
+	{ NULL, NULL, 0 },
+};
 
 static void draw(struct ui *ui, struct screen *s)
 {
 	struct menu *m = (struct menu *)s;
 	char line[600];
-	snprintf(line, sizeof line, "Bonjour %s %s.", ui->admin.prenom, ui->admin.nom);
+	snprintf(line, sizeof line, _("Bonjour %s %s."), ui->admin.prenom, ui->admin.nom);
 	draw_text(3, 4, COLS - 8, line, 0);
 	for (int i = 0; i < ITEM_COUNT; i++) {
-		snprintf(line, sizeof line, " %d. %-28s", i + 1, ITEMS[i]);
+		char item[200];
+		snprintf(item, sizeof item, " %d. %s", i + 1, _(ITEMS[i]));
+		int w = (int)text_cells(item); /* the highlight spans one width, whatever the language */
+		snprintf(line, sizeof line, "%s%*s", item, w < 30 ? 30 - w : 0, "");
 		draw_text(5 + i, 6, COLS - 12, line, (int)colors_attr(i == m->selected ? C_FOCUS : C_NORMAL));
 	}
 }
 
-static void logged_out(struct ui *ui, struct screen *s, const struct client_result *r)
+static void logged_out(struct ui *ui, struct screen *s, const struct action_run *run)
 {
 	(void)s;
-	char email[320];
-	snprintf(email, sizeof email, "%s", ui->admin.email);
-	ui_session_end(ui); /* whatever the server said, the token goes */
-	ui_reset(ui, SCREEN_CONNEXION, email);
-	if (r->outcome == CLIENT_UNREACHABLE)
-		ui_say(ui, C_ERROR, "%s — jeton supprimé localement.", r->message);
-	else if (r->auth_failed)
-		ui_say(ui, C_OK, "Session déjà fermée — jeton supprimé localement.");
-	else
-		ui_say_result(ui, r);
+	ui_reset_role(ui, ROLE_START, ui->last_email); /* the shell has forgotten the token, whatever the answer */
+	ui_say_result(ui, run);
 }
 
 static void choose(struct ui *ui, int item)
@@ -58,10 +48,7 @@ static void choose(struct ui *ui, int item)
 	case 1: ui_push(ui, SCREEN_OTP_CITOYEN, NULL); break;
 	case 2: ui_push(ui, SCREEN_CHANGER_MOT_DE_PASSE, NULL); break;
 	case 3: ui_push(ui, SCREEN_CHANGER_EMAIL, NULL); break;
-	case 4:
-		if (!ui_busy(ui))
-			ui_send_prepared(ui, client_logout(&ui->call, &ui->cli->net, ui->token), logged_out);
-		break;
+	case 4: ui_request(ui, ACTION_LOGOUT, NULL, logged_out); break;
 	case 5: ui->quit = 1; break;
 	default: break;
 	}
@@ -70,17 +57,19 @@ static void choose(struct ui *ui, int item)
 static enum handled action(struct ui *ui, struct screen *s, const struct key *k)
 {
 	struct menu *m = (struct menu *)s;
-	switch (k->action) {
-	case ACT_NEXT:
+	switch (k->req) {
+	case REQ_NEXT:
+	case REQ_DOWN:
 		m->selected = (m->selected + 1) % ITEM_COUNT;
 		return HANDLED;
-	case ACT_PREV:
+	case REQ_PREV:
+	case REQ_UP:
 		m->selected = (m->selected + ITEM_COUNT - 1) % ITEM_COUNT;
 		return HANDLED;
-	case ACT_SUBMIT:
+	case REQ_SUBMIT:
 		choose(ui, m->selected);
 		return HANDLED;
-	case ACT_CHAR:
+	case REQ_CHAR:
 		if (k->ch >= L'1' && k->ch <= L'6') {
 			m->selected = (int)(k->ch - L'1');
 			choose(ui, m->selected);
@@ -92,16 +81,11 @@ static enum handled action(struct ui *ui, struct screen *s, const struct key *k)
 	}
 }
 
-static void destroy(struct screen *s)
-{
-	free(s);
-}
-
 const struct screen_ops menu_screen = {
-	.title = "Menu",
-	.hint = "1–6 ou ↑↓ et Entrée : choisir · F1 : aide · Ctrl-Q : quitter",
-	.create = create,
+	.title = N_("Menu"),
+	.role = ROLE_HOME,
+	.size = sizeof(struct menu),
+	.legend = LEGEND,
 	.draw = draw,
 	.action = action,
-	.destroy = destroy,
 };

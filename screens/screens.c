@@ -1,32 +1,25 @@
 #include "screens.h"
 
-#include <string.h>
-
 #include "../tui/ui.h"
 #include "../tui/widgets.h"
 
-static const struct screen_ops *const TABLE[SCREEN_COUNT] = {
+const struct screen_ops *const SCREENS[SCREEN_COUNT] = {
 #define SCREEN_ENTRY(id, name) [SCREEN_##id] = &name##_screen,
 	SCREEN_INFO(SCREEN_ENTRY)
 #undef SCREEN_ENTRY
 };
 
-const struct screen_ops *screens_ops(enum screen_id id)
-{
-	return TABLE[id];
-}
-
 int screens_form_ready(struct ui *ui, struct form *form, const char *empty_message, int email_field)
 {
 	for (int i = 0; i < form->count; i++) {
 		if (field_empty(&form->fields[i])) {
-			ui_say(ui, C_ERROR, "%s", empty_message);
+			ui_say(ui, C_ERROR, "%s", _(empty_message));
 			form->focus = i;
 			return 0;
 		}
 	}
 	if (email_field >= 0 && !wcschr(form->fields[email_field].text, L'@')) {
-		ui_say(ui, C_ERROR, "Adresse e-mail invalide : il manque « @ ».");
+		ui_say(ui, C_ERROR, "%s", _("Adresse e-mail invalide : il manque « @ »."));
 		form->focus = email_field;
 		return 0;
 	}

@@ -1,9 +1,14 @@
 #ifndef GUICHET_SCREENS_H
 #define GUICHET_SCREENS_H
-/* Every screen of the console, once (as tig's VIEW_INFO): the enum and the table. */
+/*
+ * Every screen of the console, once (as tig's VIEW_INFO): the enum and the
+ * registry the shell is given (tui/ui.c names no screen: it finds its first
+ * ones by role). Screens include tui/ui.h; the shell does not include this.
+ */
 
 #define SCREEN_INFO(_) \
 	_(CONNEXION,            connexion) \
+	_(DEMO,                 demo) \
 	_(INSCRIPTION,          inscription) \
 	_(CODE_OTP,             code_otp) \
 	_(MOT_DE_PASSE_OUBLIE,  mot_de_passe_oublie) \
@@ -25,24 +30,32 @@ struct screen_ops;
 SCREEN_INFO(SCREEN_DECL)
 #undef SCREEN_DECL
 
-const struct screen_ops *screens_ops(enum screen_id id);
+/* The registry, by id, for ui_main(). */
+extern const struct screen_ops *const SCREENS[SCREEN_COUNT];
 
 struct ui;
 struct form;
 /*
  * The client-side checks before a form is sent: every field filled (else
- * `empty_message`), and the field `email_field` (-1: none) holding an '@'.
- * Returns 1 when it may be sent; else says why, focuses the field, returns 0.
+ * `empty_message`, translated), and the field `email_field` (-1: none)
+ * holding an '@'. Returns 1 when it may be sent; else says why, focuses the
+ * field, returns 0.
  */
 int screens_form_ready(struct ui *ui, struct form *form, const char *empty_message, int email_field);
+
+/* What Inscription opens with (both may be empty): make demo's admin. */
+struct signup_arg {
+	char matricule[80];
+	char email[320];
+};
 
 /* What the Code OTP screen is opened for. */
 enum code_purpose { CODE_SIGNUP, CODE_RESET, CODE_CHANGE, CODE_EMAIL };
 
 struct code_otp_arg {
 	enum code_purpose purpose;
-	char email[320];     /* signup, reset: the address; email: the new one */
-	char matricule[64];  /* signup: for a resend */
+	char email[320];    /* signup, reset: the address; email: the new one */
+	char matricule[80]; /* signup: for a resend */
 };
 
 #endif

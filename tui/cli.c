@@ -1,80 +1,238 @@
 #include "cli.h"
 
-#include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
-#include <unistd.h>
+#include <time.h>
 
-#include "../net/client.h"
+#include "text.h"
 
 #define LINE_MAX_LEN 4096
-#define ARGS_MAX 16
 
-static const char NOT_CONNECTED[] = "Non connecté.";
+/* ---- options: one parser for the command line and every script line ---- */
+
+enum {
+	OPT_SERVER = 256, OPT_CACERT, OPT_TOKEN_STORE, OPT_TIMEOUT, OPT_HEADLESS, OPT_KEEP_GOING, OPT_TAP,
+	OPT_JSON, OPT_PASSWORD_STDIN, OPT_EMAIL, OPT_FINALLY, OPT_VERSION, OPT_HELP = 'h',
+};
+
+static const struct option OPTIONS[] = {
+	{ "server", required_argument, NULL, OPT_SERVER },
+	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "token-store", required_argument, NULL, OPT_TOKEN_STORE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "headless", no_argument, NULL, OPT_HEADLESS },
+	{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
+	{ "tap", no_argument, NULL, OPT_TAP },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
+	{ "email", required_argument, NULL, OPT_EMAIL },
+	{ "finally", no_argument, NULL, OPT_FINALLY },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The options a --headless line may carry: they concern that command alone. */
+static int line_option(int opt)
+{
+	return opt == OPT_JSON || opt == OPT_PASSWORD_STDIN || opt == OPT_EMAIL || opt == OPT_FINALLY;
+}
+
+static int usage_error(char *msg, size_t msgsz, const char *fmt, const char *what)
+{
+	snprintf(msg, msgsz, fmt, what);
+	return EXIT_USAGE;
+}
+
+int cli_parse(int argc, char **argv, int script_line, struct cli_args *a, char *msg, size_t msgsz)
+{
+	memset(a, 0, sizeof *a);
+	optind = 0; /* glibc: start afresh (every script line is parsed anew) */
+	opterr = 0;
+	int c;
+	/* "-": words come back in order as option 1, so options may stand anywhere, POSIXLY_CORRECT or not */
+	while ((c = getopt_long(argc, argv, "-:h", OPTIONS, NULL)) != -1) {
+		const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+		if (c == 1) {
+			if (a->nwords == CLI_WORDS_MAX)
+				return usage_error(msg, msgsz, _("trop d'arguments : %s"), optarg);
+			a->words[a->nwords++] = optarg;
+			continue;
+		}
+		if (c == '?')
+			return usage_error(msg, msgsz, _("option inconnue : %s"), arg);
+		if (c == ':')
+			return usage_error(msg, msgsz, _("valeur manquante pour %s"), arg);
+		char name[32] = "-h";
+		for (const struct option *o = OPTIONS; o->name; o++)
+			if (o->val == c)
+				snprintf(name, sizeof name, "--%s", o->name);
+		if (script_line && !line_option(c))
+			return usage_error(msg, msgsz, _("%s : option de la ligne de commande, pas d'une ligne de script"), name);
+		if (!script_line && c == OPT_FINALLY)
+			return usage_error(msg, msgsz, _("%s : seulement sur une ligne d'un script --headless"), name);
+		switch (c) {
+		case OPT_SERVER: a->server = optarg; break;
+		case OPT_CACERT: a->cacert = optarg; break;
+		case OPT_TOKEN_STORE: a->token_store = optarg; break;
+		case OPT_TIMEOUT: a->timeout = optarg; break;
+		case OPT_EMAIL: a->email = optarg; break;
+		case OPT_HEADLESS: a->headless = 1; break;
+		case OPT_KEEP_GOING: a->keep_going = 1; break;
+		case OPT_TAP: a->tap = 1; break;
+		case OPT_JSON: a->json = 1; break;
+		case OPT_PASSWORD_STDIN: a->password_stdin = 1; break;
+		case OPT_FINALLY: a->finally = 1; break;
+		case OPT_VERSION: a->version = 1; break;
+		case OPT_HELP: a->help = 1; break;
+		default: break;
+		}
+	}
+	for (; optind < argc; optind++) { /* what follows "--" */
+		if (a->nwords == CLI_WORDS_MAX)
+			return usage_error(msg, msgsz, _("trop d'arguments : %s"), argv[optind]);
+		a->words[a->nwords++] = argv[optind];
+	}
+	return EXIT_DONE;
+}
+
+/* ---- the subcommands ---- */
+
+enum ask { ASK_NOTHING, ASK_CURRENT, ASK_NEW };
+enum slot { SLOT_EMAIL, SLOT_MATRICULE, SLOT_CODE, SLOT_PHONE };
+
+struct command {
+	const char *name, *sub; /* sub NULL: none */
+	enum action_id action;
+	int nargs;
+	enum slot slots[2];     /* where each argument goes */
+	const char *args_help;  /* N_() */
+	const char *what;       /* N_(): its line in guichet --help */
+	enum ask ask;
+	const char *prompt;     /* N_(), with ASK_CURRENT */
+};
+
+static const struct command COMMANDS[] = {
+	{ "login", NULL, ACTION_LOGIN, 1, { SLOT_EMAIL }, N_("EMAIL"),
+	  N_("se connecter (mot de passe : invite ou --password-stdin)"), ASK_CURRENT, N_("Mot de passe : ") },
+	{ "logout", NULL, ACTION_LOGOUT, 0, { 0 }, "", N_("se déconnecter et oublier le jeton"), ASK_NOTHING, NULL },
+	{ "whoami", NULL, ACTION_WHOAMI, 0, { 0 }, "", N_("le profil de l'admin connecté"), ASK_NOTHING, NULL },
+	{ "health", NULL, ACTION_HEALTH, 0, { 0 }, "", N_("le serveur répond-il ?"), ASK_NOTHING, NULL },
+	{ "signup", "init", ACTION_SIGNUP_INIT, 2, { SLOT_MATRICULE, SLOT_EMAIL }, N_("MATRICULE EMAIL"),
+	  N_("envoyer un code d'inscription par e-mail"), ASK_NOTHING, NULL },
+	{ "signup", "finish", ACTION_SIGNUP_FINISH, 1, { SLOT_CODE }, N_("CODE [--email E]"),
+	  N_("choisir le mot de passe avec le code reçu"), ASK_NEW, NULL },
+	{ "password", "forgot", ACTION_PASSWORD_FORGOT, 1, { SLOT_EMAIL }, N_("EMAIL"),
+	  N_("envoyer un code de réinitialisation (déconnecté)"), ASK_NOTHING, NULL },
+	{ "password", "reset", ACTION_PASSWORD_RESET, 1, { SLOT_CODE }, N_("CODE [--email E]"),
+	  N_("choisir un nouveau mot de passe avec ce code"), ASK_NEW, NULL },
+	{ "password", "change-init", ACTION_PASSWORD_CHANGE_INIT, 0, { 0 }, "",
+	  N_("envoyer un code pour changer le mot de passe (connecté)"), ASK_NOTHING, NULL },
+	{ "password", "change", ACTION_PASSWORD_CHANGE, 1, { SLOT_CODE }, N_("CODE"),
+	  N_("choisir le nouveau mot de passe"), ASK_NEW, NULL },
+	{ "email", "change-init", ACTION_EMAIL_CHANGE_INIT, 1, { SLOT_EMAIL }, N_("NOUVEL_EMAIL"),
+	  N_("envoyer un code à la nouvelle adresse (demande le mot de passe)"), ASK_CURRENT,
+	  N_("Mot de passe actuel : ") },
+	{ "email", "change", ACTION_EMAIL_CHANGE, 1, { SLOT_CODE }, N_("CODE"), N_("confirmer la nouvelle adresse"),
+	  ASK_NOTHING, NULL },
+	{ "otp", "send", ACTION_OTP_SEND, 1, { SLOT_PHONE }, N_("TÉLÉPHONE"),
+	  N_("envoyer le code d'un citoyen : création, ou renvoi s'il en a un"), ASK_NOTHING, NULL },
+	{ "otp", "create", ACTION_OTP_CREATE, 1, { SLOT_PHONE }, N_("TÉLÉPHONE"), N_("créer le code d'un citoyen"),
+	  ASK_NOTHING, NULL },
+	{ "otp", "resend", ACTION_OTP_RESEND, 1, { SLOT_PHONE }, N_("TÉLÉPHONE"), N_("renvoyer un nouveau code"),
+	  ASK_NOTHING, NULL },
+	{ "otp", "verify", ACTION_OTP_VERIFY, 2, { SLOT_PHONE, SLOT_CODE }, N_("TÉLÉPHONE CODE"),
+	  N_("vérifier (et consommer) le code d'un citoyen"), ASK_NOTHING, NULL },
+};
+#define COMMAND_COUNT (sizeof COMMANDS / sizeof COMMANDS[0])
+
+/* printf's %-*s counts bytes; this counts characters, so accents line up. */
+static void print_padded(FILE *to, const char *s, size_t width)
+{
+	fputs(s, to);
+	for (size_t w = text_width(s); w < width; w++)
+		fputc(' ', to);
+}
+
+static void command_usage(const struct command *c, FILE *to)
+{
+	char words[200];
+	snprintf(words, sizeof words, "%s%s%s %s", c->name, c->sub ? " " : "", c->sub ? c->sub : "",
+		 c->args_help[0] ? _(c->args_help) : "");
+	fputs("  ", to);
+	print_padded(to, words, 32);
+	fprintf(to, " %s\n", _(c->what));
+}
 
 void cli_usage(FILE *to)
 {
-	fprintf(to,
-		"usage: guichet [OPTIONS]                 the terminal UI\n"
-		"       guichet [OPTIONS] COMMAND ARGS    one action, for scripts\n"
-		"       guichet [OPTIONS] --headless      one command per line from stdin\n\n"
-		"Commands:\n"
-		"  login EMAIL                     log in (password: prompt or --password-stdin)\n"
-		"  logout                          log out and forget the token\n"
-		"  whoami                          the logged-in admin's profile\n"
-		"  signup init MATRICULE EMAIL     mail a signup code\n"
-		"  signup finish CODE [--email E]  choose the password with the mailed code\n"
-		"  password forgot EMAIL           mail a reset code (not logged in)\n"
-		"  password reset CODE [--email E] choose a new password with that code\n"
-		"  password change-init            mail a code to change the password (logged in)\n"
-		"  password change CODE            choose the new password\n"
-		"  email change-init NEW_EMAIL     mail a code to the new address (asks the password)\n"
-		"  email change CODE               confirm the new address\n"
-		"  otp create|resend PHONE         a citizen's OTP: its code, or \"Code envoyé par SMS.\"\n"
-		"  otp verify PHONE CODE           check (and use) a citizen's OTP\n"
-		"  health                          is the server up?\n\n"
-		"Options:\n"
-		"  --server URL          guichetd's address (GUICHET_SERVER; default http://127.0.0.1:8080)\n"
-		"  --cacert FILE         trust this CA for https (GUICHET_CACERT)\n"
-		"  --token-store KIND    keyring | file | none (GUICHET_TOKEN_STORE; default keyring)\n"
-		"  --password-stdin      read passwords from standard input, one per line\n"
-		"  --email E             signup finish, password reset: the admin's address (default:\n"
-		"                        the one given to the last signup init / password forgot)\n"
-		"  --json                print the server's JSON response (control characters escaped)\n"
-		"  --keep-going          with --headless: run every line even after a failure\n"
-		"  --timeout S           give up on a request after S seconds (default 30)\n"
+	fputs(_("usage : guichet [OPTIONS]                  l'interface en terminal\n"
+		"        guichet [OPTIONS] COMMANDE ARGS    une action, pour les scripts\n"
+		"        guichet [OPTIONS] --headless       une commande par ligne lue sur l'entrée standard\n\n"
+		"Commandes :\n"), to);
+	for (size_t i = 0; i < COMMAND_COUNT; i++)
+		command_usage(&COMMANDS[i], to);
+	fputs(_("\nOptions (avant ou après la commande) :\n"
+		"  --server URL          l'adresse de guichetd (GUICHET_SERVER ; défaut http://127.0.0.1:8080)\n"
+		"  --cacert FICHIER      faire confiance à cette AC pour https (GUICHET_CACERT)\n"
+		"  --token-store TYPE    keyring | file | none (GUICHET_TOKEN_STORE ; défaut keyring)\n"
+		"  --password-stdin      lire les mots de passe sur l'entrée standard, un par ligne\n"
+		"  --email E             signup finish, password reset : l'adresse de l'admin (défaut :\n"
+		"                        celle du dernier signup init / password forgot)\n"
+		"  --json                afficher la réponse JSON du serveur (caractères de contrôle échappés)\n"
+		"  --timeout S           abandonner une requête après S secondes (défaut 30)\n"
+		"  --headless            un script : une ligne de résultat par commande\n"
+		"  --keep-going          avec --headless : exécuter toutes les lignes, même après un échec\n"
+		"  --tap                 avec --headless : sortie TAP, une ligne par commande\n"
+		"  --finally             sur une ligne de script : l'exécuter même après un échec (logout)\n"
 		"  --version, --help\n\n"
-		"Exit codes: 0 done, 1 refused by the server, 2 usage, 3 server unreachable,\n"
-		"4 server error, 5 token storage error. GUICHET_TOKEN overrides the stored token.\n"
-		"otp commands send the stored token when there is one (a server with\n"
-		"--otp-callers key wants it) and work without one where the server allows.\n"
-		"Settings may also live in $XDG_CONFIG_HOME/guichet/config (server = URL, ...).\n");
+		"Codes de sortie : 0 fait, 1 refusé par le serveur, 2 usage, 3 serveur injoignable,\n"
+		"4 erreur du serveur, 5 erreur du stockage du jeton. GUICHET_TOKEN remplace le jeton stocké.\n"
+		"Les commandes otp envoient le jeton stocké s'il y en a un (un serveur en --otp-callers key\n"
+		"le demande). Réglages aussi dans $XDG_CONFIG_HOME/guichet/config (server = URL, ...).\n"), to);
 }
 
 /* What one command produced, printed by the caller in the mode it runs in. */
+#define DETAIL_MAX 8
 struct outcome {
 	int code;
-	char message[1024];
-	char detail[2048]; /* extra lines: profile, code and expiry */
-	char *json;        /* the server's body (owned) */
+	char message[1100];
+	struct {
+		const char *label; /* "" for a line without one */
+		char value[600];
+	} lines[DETAIL_MAX];
+	int nlines;
+	char *json;        /* the server's body, cleaned (owned) */
+	char note[1100];   /* what the token store said (stderr) */
 };
 
-static int outcome_set(struct outcome *o, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
+static int outcome_set(struct outcome *o, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int outcome_set(struct outcome *o, int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(o->message, sizeof o->message, fmt, ap);
 	va_end(ap);
-	o->code = code;
-	return code;
+	return o->code = code;
 }
 
-/* Overwrites a secret in a way the compiler may not drop. */
+static void outcome_line(struct outcome *o, const char *label, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void outcome_line(struct outcome *o, const char *label, const char *fmt, ...)
+{
+	if (o->nlines == DETAIL_MAX)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(o->lines[o->nlines].value, sizeof o->lines[o->nlines].value, fmt, ap);
+	va_end(ap);
+	o->lines[o->nlines++].label = label;
+}
+
+/* ---- passwords, never from argv ---- */
+
 static void wipe(char *buf, size_t len)
 {
 	volatile char *p = buf;
@@ -82,18 +240,14 @@ static void wipe(char *buf, size_t len)
 		*p++ = '\0';
 }
 
-/* ---- passwords, never from argv ---- */
-
-/* Reads one line without echo from the terminal, or from `in` with --password-stdin. */
-static int read_secret(struct cli *cli, const char *prompt, char *out, size_t outsz)
+/* One line without echo from the terminal, or from `in` with --password-stdin. */
+static int read_secret(struct cli *cli, int from_stdin, const char *prompt, char *out, size_t outsz)
 {
-	FILE *from = cli->in;
-	FILE *tty = NULL;
+	FILE *from = cli->in, *tty = NULL;
 	struct termios saved, quiet;
 	int restore = 0;
-	if (!cli->password_stdin) {
-		tty = fopen("/dev/tty", "r+");
-		if (!tty)
+	if (!from_stdin) {
+		if (!(tty = fopen("/dev/tty", "r+")))
 			return -1;
 		from = tty;
 		fprintf(tty, "%s", prompt);
@@ -113,262 +267,89 @@ static int read_secret(struct cli *cli, const char *prompt, char *out, size_t ou
 	}
 	if (!got)
 		return -1;
+	if (from == cli->in)
+		cli->lines_read++;
 	out[strcspn(out, "\r\n")] = '\0';
 	return 0;
 }
 
-/* A new password: asked twice at a prompt, once from stdin. */
-static int read_new_password(struct cli *cli, struct outcome *o, char *out, size_t outsz)
+/* Why no password could be read: said for where it was expected. */
+static int no_password(struct outcome *o, int from_stdin, int script)
 {
-	if (read_secret(cli, "Nouveau mot de passe : ", out, outsz) != 0)
-		return outcome_set(o, EXIT_USAGE, "Mot de passe requis : utilisez --password-stdin ou un terminal.");
-	if (!cli->password_stdin) {
+	if (script && from_stdin)
+		return outcome_set(o, EXIT_USAGE, "%s", _("Ligne du mot de passe manquante : elle doit suivre la ligne "
+							   "qui porte --password-stdin."));
+	if (from_stdin)
+		return outcome_set(o, EXIT_USAGE, "%s", _("Aucun mot de passe sur l'entrée standard (--password-stdin)."));
+	return outcome_set(o, EXIT_USAGE, "%s", _("Mot de passe requis : utilisez --password-stdin ou un terminal."));
+}
+
+/* The password a command asks for: the current one, or a new one (twice at a prompt). */
+static int ask_password(struct cli *cli, const struct command *c, int from_stdin, int script, struct outcome *o,
+			char *out, size_t outsz)
+{
+	const char *prompt = c->ask == ASK_CURRENT ? _(c->prompt) : _("Nouveau mot de passe : ");
+	if (read_secret(cli, from_stdin, prompt, out, outsz) != 0)
+		return no_password(o, from_stdin, script);
+	if (c->ask == ASK_NEW && !from_stdin) {
 		char again[1100];
-		int same = read_secret(cli, "Confirmer le mot de passe : ", again, sizeof again) == 0 &&
+		int same = read_secret(cli, 0, _("Confirmer le mot de passe : "), again, sizeof again) == 0 &&
 			   strcmp(again, out) == 0;
-		memset(again, 0, sizeof again);
+		wipe(again, sizeof again);
 		if (!same)
-			return outcome_set(o, EXIT_USAGE, "Les mots de passe ne correspondent pas.");
+			return outcome_set(o, EXIT_USAGE, "%s", _("Les mots de passe ne correspondent pas."));
 	}
-	if (!out[0])
-		return outcome_set(o, EXIT_USAGE, "Mot de passe vide.");
-	return 0;
+	if (c->ask == ASK_NEW && !out[0])
+		return outcome_set(o, EXIT_USAGE, "%s", _("Mot de passe vide."));
+	return EXIT_DONE;
 }
 
-/* ---- running a call ---- */
+/* ---- what a result says, beyond the server's message ---- */
 
-static int finish(struct cli *cli, struct client_call *call, struct client_result *r, struct outcome *o)
+static void describe(const struct cli *cli, const struct action_run *run, struct outcome *o)
 {
-	client_call_run(call);
-	client_call_result(call, r);
-	if (cli->json && r->raw_json[0])
-		o->json = client_clean_json(r->raw_json, strlen(r->raw_json), cli->headless);
-	int code = r->outcome == CLIENT_OK ? EXIT_DONE
-		 : r->outcome == CLIENT_REFUSED ? EXIT_REFUSED
-		 : r->outcome == CLIENT_UNREACHABLE ? EXIT_UNREACHABLE
-						     : EXIT_SERVER;
-	return outcome_set(o, code, "%s", r->message);
-}
-
-/* ---- the commands ---- */
-
-/* One command's run: what it read, what it sent, what came back. */
-struct run {
-	struct cli *cli;
-	char **args;
-	const char *email; /* --email, or the remembered one, where a command takes it */
-	char remembered[320];
-	char *token;       /* the stored token, for connected commands */
-	char password[1100];
-	struct client_call call;
-	struct client_result r;
-	struct outcome *o;
-};
-
-enum ask { ASK_NOTHING, ASK_CURRENT, ASK_NEW };
-
-struct command {
-	const char *name;
-	const char *sub; /* NULL: none */
-	int nargs;
-	const char *args_help;
-	unsigned needs_token : 1;
-	unsigned sends_token : 1; /* a citizen route: sends the stored token when there is one */
-	unsigned names_admin : 1; /* a code-only route: always sends the admin's e-mail */
-	enum ask ask;
-	const char *prompt; /* with ASK_CURRENT */
-	int (*prepare)(struct run *run);
-	int (*after)(struct run *run, int code); /* optional: what the answer changes locally */
-};
-
-static int prep_health(struct run *x) { return client_health(&x->call, &x->cli->net); }
-static int prep_login(struct run *x) { return client_login(&x->call, &x->cli->net, x->args[0], x->password); }
-static int prep_logout(struct run *x) { return client_logout(&x->call, &x->cli->net, x->token); }
-static int prep_whoami(struct run *x) { return client_me(&x->call, &x->cli->net, x->token); }
-static int prep_signup_init(struct run *x) { return client_signup_init(&x->call, &x->cli->net, x->args[0], x->args[1]); }
-static int prep_signup_finish(struct run *x)
-{
-	return client_signup_finish(&x->call, &x->cli->net, x->args[0], x->password, x->email);
-}
-static int prep_forgot(struct run *x) { return client_password_forgot(&x->call, &x->cli->net, x->args[0]); }
-static int prep_reset(struct run *x)
-{
-	return client_password_reset(&x->call, &x->cli->net, x->args[0], x->password, x->email);
-}
-static int prep_change_init(struct run *x) { return client_password_change_init(&x->call, &x->cli->net, x->token); }
-static int prep_change(struct run *x)
-{
-	return client_password_change(&x->call, &x->cli->net, x->token, x->args[0], x->password);
-}
-static int prep_email_init(struct run *x)
-{
-	return client_email_change_init(&x->call, &x->cli->net, x->token, x->args[0], x->password);
-}
-static int prep_email(struct run *x) { return client_email_change(&x->call, &x->cli->net, x->token, x->args[0]); }
-static int prep_otp_create(struct run *x) { return client_otp(&x->call, &x->cli->net, x->token, "create", x->args[0]); }
-static int prep_otp_resend(struct run *x) { return client_otp(&x->call, &x->cli->net, x->token, "resend", x->args[0]); }
-static int prep_otp_verify(struct run *x)
-{
-	return client_otp_verify(&x->call, &x->cli->net, x->token, x->args[0], x->args[1]);
-}
-
-static int after_login(struct run *x, int code)
-{
-	if (code != EXIT_DONE)
-		return code;
-	char msg[512];
-	int stored = credstore_save(&x->cli->tokens, x->r.token, msg, sizeof msg);
-	if (stored < 0)
-		return outcome_set(x->o, EXIT_STORAGE, "%s (%s)", x->r.message, msg);
-	if (stored > 0)
-		fprintf(stderr, "guichet: %s\n", msg);
-	if (x->r.has_admin)
-		snprintf(x->o->detail, sizeof x->o->detail, "Connecté : %s %s <%s> (jeton : %s)", x->r.admin.prenom,
-			 x->r.admin.nom, x->r.admin.email, credstore_where(&x->cli->tokens));
-	return code;
-}
-
-/* The token goes whatever the server said: revoked, expired or out of reach. */
-static int after_logout(struct run *x, int code)
-{
-	char msg[512];
-	if (credstore_clear(&x->cli->tokens, msg, sizeof msg) != 0)
-		return outcome_set(x->o, EXIT_STORAGE, "%s", msg);
-	if (code == EXIT_UNREACHABLE)
-		outcome_set(x->o, code, "%s — jeton supprimé localement.", x->r.message);
-	else if (code == EXIT_REFUSED && x->r.auth_failed)
-		code = outcome_set(x->o, EXIT_DONE, "Session déjà fermée côté serveur — jeton supprimé localement.");
-	return code;
-}
-
-static int after_whoami(struct run *x, int code)
-{
-	const struct client_admin *a = &x->r.admin;
-	if (code == EXIT_DONE && x->r.has_admin)
-		snprintf(x->o->detail, sizeof x->o->detail,
-			 "Nom       : %s\nPrénom    : %s\nE-mail    : %s\nMatricule : %s\n"
-			 "Téléphone : %s\nVille     : %s\nPays      : %s",
-			 a->nom, a->prenom, a->email, a->matricule, a->telephone, a->ville, a->pays);
-	return code;
-}
-
-static int after_health(struct run *x, int code)
-{
-	if (code == EXIT_DONE)
-		outcome_set(x->o, code, "Serveur disponible (%s).", x->cli->net.base_url);
-	return code;
-}
-
-/* A password change or reset revoked every token on the server: forget ours. */
-static int after_password_set(struct run *x, int code)
-{
-	char msg[512];
-	if (code == EXIT_DONE)
-		credstore_clear(&x->cli->tokens, msg, sizeof msg);
-	return code;
-}
-
-/* The address a code was mailed to, for the `finish` / `reset` that follows. */
-static int remember_email(struct run *x, int code, const char *email)
-{
-	char msg[512];
-	if (code == EXIT_DONE && credstore_save_email(&x->cli->tokens, email, msg, sizeof msg) != 0)
-		fprintf(stderr, "guichet: %s (l'adresse n'est retenue que pour ce processus)\n", msg);
-	return code;
-}
-
-static int after_signup_init(struct run *x, int code) { return remember_email(x, code, x->args[1]); }
-static int after_forgot(struct run *x, int code) { return remember_email(x, code, x->args[0]); }
-
-/* The code is used: the address is no longer needed. */
-static int after_signup_finish(struct run *x, int code)
-{
-	if (code == EXIT_DONE)
-		credstore_clear_email(&x->cli->tokens);
-	return code;
-}
-
-static int after_reset(struct run *x, int code) { return after_password_set(x, after_signup_finish(x, code)); }
-
-static int after_otp(struct run *x, int code)
-{
-	if (code == EXIT_DONE && x->r.otp_issued)
-		snprintf(x->o->detail, sizeof x->o->detail, "Téléphone : %s\n%s%s\nExpire    : %s", x->r.phone,
-			 x->r.has_code ? "Code      : " : "", x->r.has_code ? x->r.code : CLIENT_CODE_BY_SMS,
-			 x->r.expires_at);
-	if (code == EXIT_REFUSED && x->r.retry_after > 0)
-		snprintf(x->o->detail, sizeof x->o->detail, "Réessayer dans %ld s.", x->r.retry_after);
-	return code;
-}
-
-static const struct command COMMANDS[] = {
-	{ "login", NULL, 1, "EMAIL", .ask = ASK_CURRENT, .prompt = "Mot de passe : ", .prepare = prep_login,
-	  .after = after_login },
-	{ "logout", NULL, 0, "", .needs_token = 1, .prepare = prep_logout, .after = after_logout },
-	{ "whoami", NULL, 0, "", .needs_token = 1, .prepare = prep_whoami, .after = after_whoami },
-	{ "health", NULL, 0, "", .prepare = prep_health, .after = after_health },
-	{ "signup", "init", 2, "MATRICULE EMAIL", .prepare = prep_signup_init, .after = after_signup_init },
-	{ "signup", "finish", 1, "CODE [--email E]", .names_admin = 1, .ask = ASK_NEW, .prepare = prep_signup_finish,
-	  .after = after_signup_finish },
-	{ "password", "forgot", 1, "EMAIL", .prepare = prep_forgot, .after = after_forgot },
-	{ "password", "reset", 1, "CODE [--email E]", .names_admin = 1, .ask = ASK_NEW, .prepare = prep_reset,
-	  .after = after_reset },
-	{ "password", "change-init", 0, "", .needs_token = 1, .prepare = prep_change_init },
-	{ "password", "change", 1, "CODE", .needs_token = 1, .ask = ASK_NEW, .prepare = prep_change,
-	  .after = after_password_set },
-	{ "email", "change-init", 1, "NEW_EMAIL", .needs_token = 1, .ask = ASK_CURRENT,
-	  .prompt = "Mot de passe actuel : ", .prepare = prep_email_init },
-	{ "email", "change", 1, "CODE", .needs_token = 1, .prepare = prep_email },
-	{ "otp", "create", 1, "PHONE", .sends_token = 1, .prepare = prep_otp_create, .after = after_otp },
-	{ "otp", "resend", 1, "PHONE", .sends_token = 1, .prepare = prep_otp_resend, .after = after_otp },
-	{ "otp", "verify", 2, "PHONE CODE", .sends_token = 1, .prepare = prep_otp_verify },
-};
-#define COMMAND_COUNT (sizeof COMMANDS / sizeof COMMANDS[0])
-
-/* Token, password, request, answer, local effects: every command goes this way. */
-static int execute(const struct command *c, struct run *x)
-{
-	int code = EXIT_DONE;
-	char warn[512];
-	if (c->names_admin && !x->email) {
-		if (credstore_load_email(&x->cli->tokens, x->remembered, sizeof x->remembered) == 0)
-			x->email = x->remembered;
+	const struct client_result *r = &run->r;
+	if (run->status == EXIT_DONE && run->id == ACTION_HEALTH)
+		outcome_set(o, o->code, _("Serveur disponible (%s)."), cli->net.base_url);
+	if (run->status == EXIT_DONE && run->id == ACTION_LOGIN && r->has_admin)
+		outcome_line(o, _("Connecté"), _("%s %s <%s> (jeton : %s)"), r->admin.prenom, r->admin.nom,
+			     r->admin.email, credstore_where(&cli->tokens));
+	if (run->status == EXIT_DONE && run->id == ACTION_WHOAMI && r->has_admin) {
+		const char *labels[PROFILE_LINES], *values[PROFILE_LINES];
+		action_profile(&r->admin, labels, values);
+		for (int i = 0; i < PROFILE_LINES; i++)
+			outcome_line(o, labels[i], "%s", values[i][0] ? values[i] : "—");
+	}
+	if (run->status == EXIT_DONE && r->otp_issued) {
+		char local[64] = "";
+		time_t at = client_time(r->expires_at);
+		struct tm tm;
+		if (at >= 0 && localtime_r(&at, &tm))
+			strftime(local, sizeof local, _("%H:%M:%S, heure locale"), &tm);
+		outcome_line(o, _("Téléphone"), "%s", r->phone);
+		if (r->has_code)
+			outcome_line(o, _("Code"), "%s", r->code);
 		else
-			code = outcome_set(x->o, EXIT_USAGE, "Adresse e-mail inconnue : ajoutez --email ADRESSE "
-							     "(celle donnée à « signup init » ou « password forgot »).");
+			outcome_line(o, "", "%s", _(CLIENT_CODE_BY_SMS));
+		outcome_line(o, _("Expire"), local[0] ? "%s (%s)" : "%s%s", r->expires_at, local);
 	}
-	if (code == EXIT_DONE && (c->needs_token || c->sends_token)) {
-		x->token = credstore_load(&x->cli->tokens, warn, sizeof warn);
-		/* a command that works without a token has nothing to warn about */
-		if (warn[0] && c->needs_token)
-			fprintf(stderr, "guichet: %s\n", warn);
-		if (!x->token && c->needs_token)
-			code = outcome_set(x->o, EXIT_REFUSED, "%s", NOT_CONNECTED);
-	}
-	if (code != EXIT_DONE) {
-		/* the password line that follows is this command's: never run it as the next one */
-		if (c->ask != ASK_NOTHING && x->cli->password_stdin)
-			read_secret(x->cli, "", x->password, sizeof x->password);
-	} else if (c->ask == ASK_CURRENT && read_secret(x->cli, c->prompt, x->password, sizeof x->password) != 0)
-		code = outcome_set(x->o, EXIT_USAGE, "Mot de passe requis : utilisez --password-stdin ou un terminal.");
-	else if (c->ask == ASK_NEW)
-		code = read_new_password(x->cli, x->o, x->password, sizeof x->password);
-	if (code == EXIT_DONE) {
-		int prepared = c->prepare(x);
-		wipe(x->password, sizeof x->password);
-		code = prepared == 0 ? finish(x->cli, &x->call, &x->r, x->o)
-				     : outcome_set(x->o, EXIT_USAGE, "Requête impossible à préparer (adresse du serveur ?).");
-		if (c->after)
-			code = c->after(x, code);
-	}
-	wipe(x->password, sizeof x->password);
-	wipe(x->r.token, sizeof x->r.token);
-	credstore_free_token(x->token);
-	client_call_free(&x->call);
-	return code;
+	if (run->status == EXIT_REFUSED && r->retry_after > 0)
+		outcome_line(o, "", _("Réessayer dans %ld s."), r->retry_after);
 }
 
-int cli_is_command(const char *name)
+/* ---- running a command ---- */
+
+static const struct command *find_command(const struct cli_args *a)
+{
+	for (size_t i = 0; i < COMMAND_COUNT; i++) {
+		const struct command *c = &COMMANDS[i];
+		if (strcmp(c->name, a->words[0]) == 0 && (!c->sub || (a->nwords > 1 && strcmp(c->sub, a->words[1]) == 0)))
+			return c;
+	}
+	return NULL;
+}
+
+static int known_name(const char *name)
 {
 	for (size_t i = 0; i < COMMAND_COUNT; i++)
 		if (strcmp(COMMANDS[i].name, name) == 0)
@@ -376,76 +357,128 @@ int cli_is_command(const char *name)
 	return 0;
 }
 
-static void command_help(const char *name, FILE *to)
+static void name_usage(const char *name, FILE *to)
 {
 	for (size_t i = 0; i < COMMAND_COUNT; i++)
 		if (strcmp(COMMANDS[i].name, name) == 0)
-			fprintf(to, "usage: guichet %s%s%s %s\n", name, COMMANDS[i].sub ? " " : "",
-				COMMANDS[i].sub ? COMMANDS[i].sub : "", COMMANDS[i].args_help);
+			command_usage(&COMMANDS[i], to);
 }
 
-/* Finds the command and splits its own options (--email, --help) from its arguments. */
-static int run_command(struct cli *cli, int argc, char **argv, struct outcome *o)
+/* Token, password, request, answer, local effects: every command goes this way, through the actions. */
+static int run_command(struct cli *cli, const struct cli_args *a, int script, struct outcome *o)
 {
-	if (argc < 1)
-		return outcome_set(o, EXIT_USAGE, "Commande manquante.");
-	const char *email = NULL;
-	char *args[ARGS_MAX];
-	int nargs = 0;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			command_help(argv[0], stdout);
-			return outcome_set(o, EXIT_DONE, "%s", "");
-		}
-		if (strcmp(argv[i], "--email") == 0 && i + 1 < argc) {
-			email = argv[++i];
-		} else if (strncmp(argv[i], "--email=", 8) == 0) {
-			email = argv[i] + 8;
-		} else if (strncmp(argv[i], "--", 2) == 0 && argv[i][2]) {
-			command_help(argv[0], stderr);
-			return outcome_set(o, EXIT_USAGE, "Option inconnue : %s", argv[i]);
-		} else if (nargs < ARGS_MAX) {
-			args[nargs++] = argv[i];
+	int from_stdin = cli->password_stdin || a->password_stdin;
+	if (a->nwords < 1)
+		return outcome_set(o, EXIT_USAGE, "%s", _("Commande manquante (guichet --help)."));
+	const struct command *c = find_command(a);
+	if (!c) {
+		if (!script)
+			name_usage(a->words[0], stderr);
+		return outcome_set(o, EXIT_USAGE, _("Commande inconnue : %s%s%s"), a->words[0], a->nwords > 1 ? " " : "",
+				   a->nwords > 1 ? a->words[1] : "");
+	}
+	char password[1100] = "";
+	int code = EXIT_DONE, skip = c->sub ? 2 : 1;
+	struct action_input in = { .email = a->email };
+	if (a->nwords - skip != c->nargs) {
+		if (!script)
+			command_usage(c, stderr);
+		code = outcome_set(o, EXIT_USAGE, _("Nombre d'arguments incorrect pour « %s%s%s »."), c->name,
+				   c->sub ? " " : "", c->sub ? c->sub : "");
+	}
+	for (int i = 0; code == EXIT_DONE && i < c->nargs; i++) {
+		const char *w = a->words[skip + i];
+		switch (c->slots[i]) {
+		case SLOT_EMAIL: in.email = w; break;
+		case SLOT_MATRICULE: in.matricule = w; break;
+		case SLOT_CODE: in.code = w; break;
+		case SLOT_PHONE: in.phone = w; break;
 		}
 	}
-	for (size_t i = 0; i < COMMAND_COUNT; i++) {
-		const struct command *c = &COMMANDS[i];
-		if (strcmp(c->name, argv[0]) != 0)
-			continue;
-		int skip = c->sub ? 1 : 0;
-		if (c->sub && (nargs < 1 || strcmp(args[0], c->sub) != 0))
-			continue;
-		if (nargs - skip != c->nargs) {
-			command_help(argv[0], stderr);
-			return outcome_set(o, EXIT_USAGE, "Nombre d'arguments incorrect pour « %s%s%s ».", c->name,
-					   c->sub ? " " : "", c->sub ? c->sub : "");
-		}
-		struct run run = { .cli = cli, .args = args + skip, .email = email, .o = o };
-		return execute(c, &run);
+	struct action_run run;
+	char warn[1100] = "";
+	char *token = NULL;
+	if (code == EXIT_DONE) {
+		if (action_token_use(c->action) != TOKEN_NONE) /* warn: the keyring's fallback notice, once a process */
+			token = credstore_load(&cli->tokens, warn, sizeof warn);
+		code = action_check(&run, c->action, &in, token, &cli->tokens);
+		if (code != EXIT_DONE)
+			outcome_set(o, code, "%s", run.r.message);
 	}
-	command_help(argv[0], stderr);
-	return outcome_set(o, EXIT_USAGE, "Commande inconnue : %s%s%s", argv[0], nargs ? " " : "", nargs ? args[0] : "");
+	if (code != EXIT_DONE) {
+		/* the password line that follows is this command's: never run it as the next command */
+		if (c->ask != ASK_NOTHING && from_stdin)
+			read_secret(cli, 1, "", password, sizeof password);
+	} else if (c->ask != ASK_NOTHING) {
+		code = ask_password(cli, c, from_stdin, script, o, password, sizeof password);
+	}
+	if (warn[0])
+		snprintf(o->note, sizeof o->note, "%s", warn);
+	if (code == EXIT_DONE) {
+		run.in.password = password;
+		code = action_send(&run, &cli->net);
+		wipe(password, sizeof password);
+		if (code == EXIT_DONE) {
+			do
+				client_call_run(&run.call);
+			while (action_answered(&run, &cli->net));
+			code = action_end(&run, &cli->tokens);
+			if (run.note[0])
+				snprintf(o->note, sizeof o->note, "%s", run.note);
+			if ((cli->json || a->json) && run.r.raw_json && run.r.raw_json[0])
+				o->json = client_clean_json(run.r.raw_json, strlen(run.r.raw_json), script);
+		}
+		outcome_set(o, code, "%s", run.r.message);
+		describe(cli, &run, o);
+		action_release(&run);
+	}
+	wipe(password, sizeof password);
+	credstore_free_token(token);
+	return o->code = code;
 }
 
-int cli_command(struct cli *cli, int argc, char **argv)
+/* Pads every label of the detail lines to the widest. */
+static size_t label_width(const struct outcome *o)
 {
+	size_t w = 0;
+	for (int i = 0; i < o->nlines; i++)
+		if (text_width(o->lines[i].label) > w)
+			w = text_width(o->lines[i].label);
+	return w;
+}
+
+int cli_command(struct cli *cli, const struct cli_args *a)
+{
+	if (a->help) {
+		if (a->nwords && known_name(a->words[0]))
+			name_usage(a->words[0], stdout);
+		else
+			cli_usage(stdout);
+		return EXIT_DONE;
+	}
 	struct outcome o = { 0 };
-	int code = run_command(cli, argc, argv, &o);
-	if (cli->json && o.json)
+	int code = run_command(cli, a, 0, &o);
+	FILE *to = code == EXIT_DONE ? stdout : stderr;
+	if (o.note[0])
+		fprintf(stderr, "guichet: %s\n", o.note);
+	if (o.json) {
 		printf("%s\n", o.json);
-	else if (code == EXIT_DONE) {
-		if (o.message[0])
-			printf("%s\n", o.message);
-		if (o.detail[0])
-			printf("%s\n", o.detail);
 	} else {
-		fprintf(stderr, "guichet: %s\n", o.message);
-		if (o.detail[0])
-			fprintf(stderr, "%s\n", o.detail);
+		fprintf(to, "%s%s\n", code == EXIT_DONE ? "" : "guichet: ", o.message);
+		size_t w = label_width(&o);
+		for (int i = 0; i < o.nlines; i++) {
+			if (o.lines[i].label[0]) {
+				print_padded(to, o.lines[i].label, w);
+				fputs(_(" : "), to);
+			}
+			fprintf(to, "%s\n", o.lines[i].value);
+		}
 	}
 	free(o.json);
 	return code;
 }
+
+/* ---- scripts ---- */
 
 /* Splits a script line on blanks, with "double quotes" for arguments that hold spaces. */
 static int split_line(char *line, char **argv, int max)
@@ -475,49 +508,74 @@ static int split_line(char *line, char **argv, int max)
 	return argc;
 }
 
-int cli_script(struct cli *cli, int keep_going)
+/* The message column: the message and the detail lines, on one line. */
+static void result_text(const struct outcome *o, int json, char *out, size_t outsz)
 {
-	char line[LINE_MAX_LEN], shown[LINE_MAX_LEN];
-	int worst = EXIT_DONE, lineno = 0;
-	cli->headless = 1;
+	size_t n = (size_t)snprintf(out, outsz, "%s", json && o->json ? o->json : o->message);
+	for (int i = 0; !(json && o->json) && i < o->nlines && n < outsz; i++)
+		n += (size_t)snprintf(out + n, outsz - n, " | %s%s%s", o->lines[i].label,
+				      o->lines[i].label[0] ? _(" : ") : "", o->lines[i].value);
+}
+
+/* TAP: a '#' in a description starts a directive unless escaped. */
+static void print_tap_text(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '#' || *s == '\\')
+			putchar('\\');
+		putchar(*s);
+	}
+}
+
+int cli_script(struct cli *cli)
+{
+	char line[LINE_MAX_LEN], shown[LINE_MAX_LEN], text[2 * LINE_MAX_LEN];
+	int worst = EXIT_DONE, tests = 0;
 	while (fgets(line, sizeof line, cli->in)) {
-		lineno++;
+		int lineno = ++cli->lines_read;
 		line[strcspn(line, "\r\n")] = '\0';
 		char *start = line + strspn(line, " \t");
 		if (!*start || *start == '#')
 			continue;
 		snprintf(shown, sizeof shown, "%s", start);
-		char *argv[ARGS_MAX];
-		int argc = split_line(start, argv, ARGS_MAX);
-		/* per-line flags that belong to the whole run */
-		int json = cli->json, pw = cli->password_stdin, n = 0;
-		for (int i = 0; i < argc; i++) {
-			if (strcmp(argv[i], "--password-stdin") == 0)
-				cli->password_stdin = 1;
-			else if (strcmp(argv[i], "--json") == 0)
-				cli->json = 1;
-			else
-				argv[n++] = argv[i];
-		}
+		char *argv[CLI_WORDS_MAX + 2] = { "guichet" };
+		int argc = 1 + split_line(start, argv + 1, CLI_WORDS_MAX + 1);
+		struct cli_args a;
 		struct outcome o = { 0 };
-		int code = run_command(cli, n, argv, &o);
-		for (char *d = o.detail; (d = strchr(d, '\n'));)
-			*d = ' ';
-		if (cli->json && o.json)
-			printf("%s\t%d\t%s\t%s\n", code == EXIT_DONE ? "ok" : "FAIL", lineno, shown, o.json);
-		else
-			printf("%s\t%d\t%s\t%s%s%s\n", code == EXIT_DONE ? "ok" : "FAIL", lineno, shown, o.message,
-			       o.detail[0] ? " | " : "", o.detail);
+		int parsed = cli_parse(argc, argv, 1, &a, o.message, sizeof o.message);
+		if (worst != EXIT_DONE && !cli->keep_going && !(parsed == EXIT_DONE && a.finally)) {
+			/* after a failure only --finally lines run; a skipped command's password line is skipped too */
+			const struct command *c = parsed == EXIT_DONE && a.nwords ? find_command(&a) : NULL;
+			char password[1100];
+			if (c && c->ask != ASK_NOTHING && (cli->password_stdin || a.password_stdin))
+				read_secret(cli, 1, "", password, sizeof password);
+			wipe(password, sizeof password);
+			if (cli->tap) {
+				printf("ok %d - ", ++tests);
+				print_tap_text(shown);
+				printf(" # SKIP %s\n", _("après un échec"));
+			}
+			continue;
+		}
+		int code = parsed == EXIT_DONE ? run_command(cli, &a, 1, &o) : (o.code = EXIT_USAGE);
+		if (o.note[0])
+			fprintf(stderr, "guichet: %s\n", o.note);
+		result_text(&o, cli->json || (parsed == EXIT_DONE && a.json), text, sizeof text);
+		if (cli->tap) {
+			printf("%s %d - ", code == EXIT_DONE ? "ok" : "not ok", ++tests);
+			print_tap_text(shown);
+			fputs(": ", stdout);
+			print_tap_text(text);
+			putchar('\n');
+		} else {
+			printf("%s\t%d\t%s\t%s\n", code == EXIT_DONE ? "ok" : "FAIL", lineno, shown, text);
+		}
 		fflush(stdout);
 		free(o.json);
-		cli->json = json;
-		cli->password_stdin = pw;
-		if (code != EXIT_DONE) {
-			if (worst == EXIT_DONE)
-				worst = code;
-			if (!keep_going)
-				break;
-		}
+		if (code != EXIT_DONE && worst == EXIT_DONE)
+			worst = code;
 	}
+	if (cli->tap)
+		printf("1..%d\n", tests);
 	return worst;
 }

@@ -2,37 +2,48 @@
 #define GUICHET_CLI_H
 /*
  * The console's headless half: every action as a subcommand (contract §6),
- * and --headless scripts. It uses net/ only: no ncurses here.
+ * --headless scripts (plain result lines, or TAP), and the one option parser
+ * of the program and of every script line. It uses net/ and the actions only:
+ * no ncurses here.
  */
 #include <stdio.h>
 
-#include "../net/credstore.h"
-#include "../net/transport.h"
+#include "actions.h"
 
-enum cli_exit {
-	EXIT_DONE = 0,
-	EXIT_REFUSED = 1,
-	EXIT_USAGE = 2,
-	EXIT_UNREACHABLE = 3,
-	EXIT_SERVER = 4,
-	EXIT_STORAGE = 5,
-};
+#define CLI_WORDS_MAX 16
 
 struct cli {
 	struct transport_options net;
 	struct credstore tokens;
-	int json;           /* print the server's JSON unchanged */
-	int password_stdin; /* read passwords from `in`, one per line */
-	int headless;       /* inside a --headless script: one result line per command */
 	FILE *in;
+	/* options of the command line; a --headless line's own options add to them for that line */
+	int json;           /* print the server's JSON (controls escaped) */
+	int password_stdin; /* passwords from `in`, one per line */
+	int keep_going;     /* --headless: run every line even after a failure */
+	int tap;            /* --headless: TAP output */
+	int lines_read;     /* lines of `in` read so far, password lines included: a script's line numbers */
 };
 
-/* Runs one subcommand (argv[0] is its name). Returns an exit code. */
-int cli_command(struct cli *cli, int argc, char **argv);
-/* Runs a script from `in`, one subcommand per line. */
-int cli_script(struct cli *cli, int keep_going);
-/* 1 when name is a subcommand. */
-int cli_is_command(const char *name);
+/* What one command line, or one --headless line, asked for. Strings point into argv. */
+struct cli_args {
+	const char *server, *cacert, *token_store, *timeout, *email;
+	int headless, keep_going, tap, json, password_stdin, finally, help, version;
+	char *words[CLI_WORDS_MAX]; /* the subcommand and its arguments, options taken out */
+	int nwords;
+};
+
+/*
+ * The one parser: options may stand anywhere, before or after the subcommand
+ * (getopt_long, in order, whatever POSIXLY_CORRECT says). argv[0] is the
+ * program. script_line: a --headless line, where only a command's own options
+ * (--json, --password-stdin, --email, --finally) are allowed. Returns 0, or
+ * EXIT_USAGE with msg saying why. Not reentrant (getopt's state).
+ */
+int cli_parse(int argc, char **argv, int script_line, struct cli_args *a, char *msg, size_t msgsz);
+/* Runs one subcommand and prints its result; returns the exit code. */
+int cli_command(struct cli *cli, const struct cli_args *a);
+/* Runs a script from cli->in, one subcommand per line; returns the first failure's exit code, or 0. */
+int cli_script(struct cli *cli);
 void cli_usage(FILE *to);
 
 #endif

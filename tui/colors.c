@@ -31,5 +31,8 @@ attr_t colors_attr(enum color_role role)
 {
 	if (!use_color)
 		return DEFS[role].mono;
+	/* a role in the terminal's own colours needs no pair */
+	if (DEFS[role].fg < 0 && DEFS[role].bg < 0)
+		return DEFS[role].attr;
 	return (attr_t)COLOR_PAIR(role + 1) | DEFS[role].attr;
 }

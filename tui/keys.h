@@ -1,43 +1,43 @@
 #ifndef GUICHET_KEYS_H
 #define GUICHET_KEYS_H
-/* Keys become actions before any screen sees them (the way tig maps keys to requests). */
+/*
+ * Keys become requests before any screen sees them (as tig maps keys to
+ * requests). Every function key has a Ctrl alias, for terminals that keep
+ * F1 for themselves; escape sequences this console does not know are
+ * swallowed whole, never taken as Esc followed by text.
+ */
 #include <wchar.h>
 
-#define ACTIONS(_) \
-	_(NONE,      "") \
-	_(CHAR,      "") \
-	_(NEXT,      "Tab, ↓ : champ ou choix suivant") \
-	_(PREV,      "Maj-Tab, ↑ : champ ou choix précédent") \
-	_(LEFT,      "") \
-	_(RIGHT,     "") \
-	_(HOME,      "Début, Fin : début ou fin du champ") \
-	_(END,       "") \
-	_(BACKSPACE, "Retour arrière, Suppr : effacer") \
-	_(DELETE,    "") \
-	_(SUBMIT,    "Entrée : valider") \
-	_(BACK,      "Échap : annuler la requête, ou revenir") \
-	_(QUIT,      "Ctrl-Q : quitter") \
-	_(HELP,      "F1 : afficher ou fermer cette aide") \
-	_(SIGNUP,    "F2 : inscription (écran Connexion)") \
-	_(FORGOT,    "F3 : mot de passe oublié (écran Connexion)") \
-	_(REVEAL,    "F4 : afficher ou masquer le mot de passe") \
-	_(RESEND,    "F5 : renvoyer le code / actualiser") \
-	_(RESIZE,    "")
+#define REQUESTS(_) \
+	_(NONE) _(CHAR) _(NEXT) _(PREV) _(UP) _(DOWN) _(LEFT) _(RIGHT) _(HOME) _(END) \
+	_(BACKSPACE) _(DELETE) _(KILL_START) _(KILL_WORD) _(KILL_END) _(SUBMIT) _(BACK) _(QUIT) \
+	_(HELP) _(SIGNUP) _(FORGOT) _(REVEAL) _(RESEND) _(RESIZE)
 
-enum action {
-#define ACTION_ENUM(name, help) ACT_##name,
-	ACTIONS(ACTION_ENUM)
-#undef ACTION_ENUM
-	ACT_COUNT
+enum request {
+#define REQUEST_ENUM(name) REQ_##name,
+	REQUESTS(REQUEST_ENUM)
+#undef REQUEST_ENUM
+	REQ_COUNT
 };
 
 struct key {
-	enum action action;
-	wchar_t ch; /* with ACT_CHAR */
+	enum request req;
+	wchar_t ch; /* with REQ_CHAR */
 };
 
-/* Maps what wget_wch returned (rc OK or KEY_CODE_YES) to an action. */
-struct key keys_map(int rc, wint_t wch);
-const char *keys_help(enum action a);
+/*
+ * Reads the next key from the terminal (nodelay): 1 and *k, or 0 when none is
+ * waiting. An escape sequence is read whole: a known one (PuTTY's ESC[11~ for
+ * F1, the Linux console's ESC[[A...) becomes its key, an unknown one REQ_NONE.
+ */
+int keys_read(struct key *k);
+
+/* The help overlay's lines: keys and what they do (both to translate with _()). */
+struct key_help {
+	const char *keys;
+	const char *what;
+};
+extern const struct key_help KEYS_HELP[];
+extern const int KEYS_HELP_COUNT;
 
 #endif

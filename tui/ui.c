@@ -1,6 +1,7 @@
 #include "ui.h"
 
 #include <curses.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,208 +26,427 @@ struct screen *ui_top(struct ui *ui)
 
 static void cancel_request(struct ui *ui)
 {
-	if (!ui->busy)
+	if (ui->req.phase != PHASE_HTTP)
 		return;
-	client_call_cancel(&ui->call, ui->multi);
-	client_call_free(&ui->call);
-	ui->busy = 0;
+	client_call_cancel(&ui->req.run.call, ui->multi);
+	action_release(&ui->req.run);
+	ui->req.phase = PHASE_IDLE;
 }
 
-void ui_push(struct ui *ui, enum screen_id id, const void *arg)
+int ui_push(struct ui *ui, int id, const void *arg)
 {
-	if (ui->depth == UI_STACK_MAX)
-		return;
-	const struct screen_ops *ops = screens_ops(id);
-	struct screen *s = ops->create(ui, arg);
+	if (ui->depth == UI_STACK_MAX || id < 0 || id >= ui->nscreens)
+		return -1;
+	const struct screen_ops *ops = ui->screens[id];
+	struct screen *s = calloc(1, ops->size);
 	if (!s) {
-		ui_say(ui, C_ERROR, "Mémoire insuffisante.");
-		return;
+		ui_say(ui, C_ERROR, "%s", _("Mémoire insuffisante."));
+		return -1;
 	}
 	s->id = id;
 	s->ops = ops;
+	if (ops->init && ops->init(ui, s, arg) != 0) {
+		if (ops->release)
+			ops->release(s);
+		free(s);
+		return -1;
+	}
 	ui->stack[ui->depth++] = s;
 	if (ops->opened)
 		ops->opened(ui, s);
+	return 0;
 }
 
 void ui_pop(struct ui *ui)
 {
 	if (!ui->depth)
 		return;
-	cancel_request(ui);
 	struct screen *s = ui->stack[--ui->depth];
-	s->ops->destroy(s);
+	if (ui->req.caller && ui->req.caller == s) {
+		cancel_request(ui); /* the token store's part, if running, ends on its own */
+		ui->req.caller = NULL;
+	}
+	if (s->ops->release)
+		s->ops->release(s);
+	free(s);
 }
 
-void ui_reset(struct ui *ui, enum screen_id id, const void *arg)
+void ui_reset(struct ui *ui, int id, const void *arg)
 {
 	while (ui->depth)
 		ui_pop(ui);
 	ui_push(ui, id, arg);
 }
 
+static int role_screen(const struct ui *ui, enum screen_role role, int after)
+{
+	for (int id = after + 1; id < ui->nscreens; id++)
+		if (ui->screens[id]->role == role)
+			return id;
+	return -1;
+}
+
+void ui_reset_role(struct ui *ui, enum screen_role role, const void *arg)
+{
+	ui_reset(ui, role_screen(ui, role, -1), arg);
+}
+
+void *ui_kept(struct ui *ui, const struct screen *s)
+{
+	if (!s->ops->kept_size || s->id >= UI_SCREENS_MAX)
+		return NULL;
+	if (!ui->kept[s->id])
+		ui->kept[s->id] = calloc(1, s->ops->kept_size);
+	return ui->kept[s->id];
+}
+
 /* ---- messages ---- */
 
 void ui_say(struct ui *ui, enum color_role role, const char *fmt, ...)
 {
+	char text[sizeof ui->message];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(ui->message, sizeof ui->message, fmt, ap);
+	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
+	/* never colour alone: the words say it too */
+	const char *prefix = role == C_OK ? _("[OK] ") : role == C_ERROR ? _("[Erreur] ") : "";
+	snprintf(ui->message, sizeof ui->message, "%s%s", text[0] ? prefix : "", text);
 	ui->message_role = role;
 }
 
-void ui_say_result(struct ui *ui, const struct client_result *r)
+void ui_say_result(struct ui *ui, const struct action_run *run)
 {
-	if (r->outcome == CLIENT_REFUSED && r->retry_after > 0)
-		ui_say(ui, C_ERROR, "%s", r->message);
-	else
-		ui_say(ui, r->outcome == CLIENT_OK ? C_OK : C_ERROR, "%s", r->message);
+	ui_say(ui, run->r.outcome == CLIENT_OK ? C_OK : C_ERROR, "%s", run->r.message);
 }
 
-/* ---- requests ---- */
-
-int ui_busy(struct ui *ui)
+/* What the token store said goes after the message (a fallback notice names the file). */
+static void say_note(struct ui *ui, const struct action_run *run)
 {
-	if (ui->busy)
-		ui_say(ui, C_HINT, "Une requête est déjà en cours (Échap pour l'annuler).");
-	return ui->busy;
-}
-
-void ui_send(struct ui *ui, ui_done_fn *on_done)
-{
-	ui->caller = ui_top(ui);
-	ui->on_done = on_done;
-	if (client_call_start(&ui->call, ui->multi) != 0) {
-		client_call_free(&ui->call);
-		ui_say(ui, C_ERROR, "Impossible de lancer la requête.");
+	if (!run->note[0])
+		return;
+	if (run->status == EXIT_STORAGE) { /* the server may have said yes: this is still an error */
+		ui_say(ui, C_ERROR, "%s %s", run->r.message, run->note);
 		return;
 	}
-	ui->busy = 1;
-	ui->busy_since = now_ms();
-	ui->message[0] = '\0';
+	size_t n = strlen(ui->message);
+	snprintf(ui->message + n, sizeof ui->message - n, "%s%s", n ? " " : "", run->note);
 }
 
-int ui_send_prepared(struct ui *ui, int prepare_rc, ui_done_fn *on_done)
-{
-	if (prepare_rc != 0) {
-		client_call_free(&ui->call);
-		ui_say(ui, C_ERROR, "Requête impossible à préparer (adresse du serveur ?).");
-		return 0;
-	}
-	ui_send(ui, on_done);
-	return 1;
-}
+/* ---- the session ---- */
 
-static void finish_request(struct ui *ui)
+static void session_clear(struct ui *ui)
 {
-	struct client_result r;
-	client_call_result(&ui->call, &r);
-	ui->busy = 0;
-	struct screen *caller = ui->caller;
-	ui_done_fn *done = ui->on_done;
-	done(ui, caller, &r);
-	memset(r.token, 0, sizeof r.token);
-	client_call_free(&ui->call);
-}
-
-/* ---- session ---- */
-
-void ui_session_start(struct ui *ui, const char *token, const struct client_admin *admin)
-{
-	char msg[512];
-	if (token && (!ui->token || strcmp(ui->token, token) != 0)) {
-		credstore_free_token(ui->token);
-		ui->token = strdup(token);
-		if (credstore_save(&ui->cli->tokens, token, msg, sizeof msg) != 0 && msg[0])
-			ui_say(ui, C_HINT, "%s", msg);
-	}
-	if (admin)
-		ui->admin = *admin;
-	ui->logged_in = 1;
-}
-
-void ui_session_end(struct ui *ui)
-{
-	char msg[512];
+	if (ui->admin.email[0])
+		snprintf(ui->last_email, sizeof ui->last_email, "%s", ui->admin.email);
 	credstore_free_token(ui->token);
 	ui->token = NULL;
 	ui->logged_in = 0;
 	memset(&ui->admin, 0, sizeof ui->admin);
-	credstore_clear(&ui->cli->tokens, msg, sizeof msg);
+	for (int i = 0; i < UI_SCREENS_MAX; i++) { /* the next admin sees nothing of this one's work */
+		free(ui->kept[i]);
+		ui->kept[i] = NULL;
+	}
 }
 
-int ui_session_lost(struct ui *ui, const struct client_result *r)
+static void session_begin(struct ui *ui, const char *token, const struct client_admin *admin)
 {
-	if (!r->auth_failed || !ui->logged_in)
-		return 0;
-	char email[320];
-	snprintf(email, sizeof email, "%s", ui->admin.email);
-	ui_session_end(ui);
-	ui_reset(ui, SCREEN_CONNEXION, email);
-	ui_say(ui, C_ERROR, "Session expirée : reconnectez-vous.");
-	return 1;
+	if (token) {
+		credstore_free_token(ui->token);
+		ui->token = strdup(token);
+	}
+	ui->admin = *admin;
+	ui->logged_in = 1;
+	snprintf(ui->last_email, sizeof ui->last_email, "%s", admin->email);
+}
+
+/* ---- requests ---- */
+
+int ui_busy(const struct ui *ui)
+{
+	return ui->req.phase != PHASE_IDLE;
+}
+
+static void store_work(struct ui *ui)
+{
+	if (ui->req.phase == PHASE_LOAD)
+		ui->job.token = credstore_load(&ui->cli->tokens, ui->job.msg, sizeof ui->job.msg);
+	else
+		action_end(&ui->req.run, &ui->cli->tokens);
+}
+
+static void *store_thread(void *arg)
+{
+	struct ui *ui = arg;
+	store_work(ui);
+	char done = 1;
+	if (write(ui->job.pipe[1], &done, 1) != 1) {
+		/* a pipe with room for one byte: cannot happen */
+	}
+	return NULL;
+}
+
+static void store_done(struct ui *ui);
+
+/* The token store's part of a request, on a thread: the keyring may take seconds to answer. */
+static void store_start(struct ui *ui, enum ui_phase phase)
+{
+	ui->req.phase = phase;
+	ui->job.msg[0] = '\0';
+	if (ui->job.pipe[0] >= 0 && pthread_create(&ui->job.thread, NULL, store_thread, ui) == 0) {
+		ui->job.running = 1;
+		return;
+	}
+	store_work(ui); /* no thread to be had: do it here */
+	store_done(ui);
+}
+
+static void complete(struct ui *ui);
+static void start_http(struct ui *ui);
+
+/* A request's HTTP part ended: a next step, the store's part, or the end. */
+static void http_done(struct ui *ui)
+{
+	if (action_answered(&ui->req.run, &ui->cli->net)) {
+		start_http(ui);
+		return;
+	}
+	if (action_touches_store(&ui->req.run)) {
+		store_start(ui, PHASE_STORE);
+		return;
+	}
+	action_end(&ui->req.run, &ui->cli->tokens);
+	complete(ui);
+}
+
+static void start_http(struct ui *ui)
+{
+	if (client_call_start(&ui->req.run.call, ui->multi) != 0) {
+		ui->req.run.r.outcome = CLIENT_UNREACHABLE;
+		snprintf(ui->req.run.r.message, sizeof ui->req.run.r.message, "%s", _("Impossible de lancer la requête."));
+		action_end(&ui->req.run, &ui->cli->tokens);
+		complete(ui);
+		return;
+	}
+	ui->req.phase = PHASE_HTTP;
+}
+
+int ui_request(struct ui *ui, enum action_id id, const struct action_input *in, ui_done_fn *done)
+{
+	if (ui_busy(ui)) {
+		ui_say(ui, C_HINT, "%s", _("Une requête est déjà en cours (Échap pour l'annuler)."));
+		return -1;
+	}
+	struct action_run *run = &ui->req.run;
+	if (action_check(run, id, in, ui->token, &ui->cli->tokens) != EXIT_DONE ||
+	    action_send(run, &ui->cli->net) != EXIT_DONE) {
+		ui_say(ui, C_ERROR, "%s", run->r.message);
+		action_release(run);
+		return -1;
+	}
+	ui->req.caller = ui_top(ui);
+	ui->req.done = done;
+	ui->req.since = now_ms();
+	ui->message[0] = '\0';
+	start_http(ui);
+	return 0;
+}
+
+static void resumed(struct ui *ui, struct screen *s, const struct action_run *run)
+{
+	(void)s;
+	if (run->r.outcome == CLIENT_OK && run->r.has_admin) {
+		session_begin(ui, NULL, &run->r.admin);
+		ui_reset_role(ui, ROLE_HOME, NULL);
+		ui_say(ui, C_OK, _("Session reprise : %s %s."), run->r.admin.prenom, run->r.admin.nom);
+	} else {
+		ui_say_result(ui, run);
+	}
+}
+
+/* The request has ended: the session rules, then the screen that asked. */
+static void complete(struct ui *ui)
+{
+	struct action_run run = ui->req.run; /* the callback may start the next request */
+	struct screen *caller = ui->req.caller;
+	ui_done_fn *done = ui->req.done;
+	memset(&ui->req.run, 0, sizeof ui->req.run);
+	ui->req.phase = PHASE_IDLE;
+	snprintf(ui->where, sizeof ui->where, "%s", credstore_where(&ui->cli->tokens));
+	if (action_starts_session(&run))
+		session_begin(ui, run.r.token, &run.r.admin);
+	if (run.token_forgotten)
+		session_clear(ui);
+	if (run.session_lost) {
+		ui_reset_role(ui, ROLE_START, ui->last_email);
+		ui_say(ui, C_ERROR, "%s", _("Session expirée : reconnectez-vous."));
+	} else if (caller && done) {
+		done(ui, caller, &run);
+	}
+	say_note(ui, &run);
+	action_release(&run);
+}
+
+/* The token store's part is done: go on with the request. */
+static void store_done(struct ui *ui)
+{
+	if (ui->req.phase == PHASE_STORE) {
+		complete(ui);
+		return;
+	}
+	/* PHASE_LOAD, at start: a stored token is checked with /api/admin/me */
+	ui->req.phase = PHASE_IDLE;
+	snprintf(ui->where, sizeof ui->where, "%s", credstore_where(&ui->cli->tokens));
+	if (ui->job.msg[0])
+		ui_say(ui, C_HINT, "%s", ui->job.msg);
+	ui->token = ui->job.token;
+	ui->job.token = NULL;
+	if (ui->token && ui_request(ui, ACTION_WHOAMI, NULL, resumed) == 0)
+		ui_say(ui, C_HINT, "%s", _("Vérification de la session…"));
+}
+
+static void meta_done(struct ui *ui)
+{
+	action_answered(&ui->meta_run, &ui->cli->net);
+	if (ui->meta_run.r.has_meta)
+		ui->meta = ui->meta_run.r.meta;
+	action_release(&ui->meta_run);
+	ui->meta_busy = 0;
 }
 
 /* ---- drawing ---- */
 
-/* A horizontal rule: a real "─" in a UTF-8 locale (so screen dumps read as text), else the ACS line. */
-static void draw_rule(int y)
+/* A horizontal rule: "─" in a UTF-8 locale (so screen dumps read as text), else "-". */
+static void draw_rule(int y, int x, int width)
 {
-	if (MB_CUR_MAX > 1) {
-		for (int x = 0; x < COLS; x++)
-			mvaddwstr(y, x, L"─");
-	} else {
-		mvhline(y, 0, ACS_HLINE, COLS);
-	}
+	for (int i = 0; i < width; i++)
+		draw_text(y, x + i, 1, "─", 0);
 }
 
-/* The help overlay lists every action that has a help text in keys.h. */
-static void draw_help(struct ui *ui)
+/* A box of h rows and w columns at (y, x): a frame, a title in its top line, a footer in its bottom line. */
+static void draw_box(int y, int x, int h, int w, const char *title, const char *footer, attr_t a)
 {
-	int n = 0;
-	for (int a = 0; a < ACT_COUNT; a++)
-		n += keys_help((enum action)a)[0] != '\0';
-	int h = n + 7, w = COLS - 4 < 72 ? COLS - 4 : 72, y = (LINES - h) / 2, x = (COLS - w) / 2;
-	attr_t a = colors_attr(C_STATUS);
 	attron(a);
 	for (int r = 0; r < h; r++)
 		mvhline(y + r, x, ' ', w);
 	attroff(a);
-	draw_text(y + 1, x + 2, w - 4, "Aide — touches", (int)(a | A_BOLD));
-	for (int act = 0, row = 0; act < ACT_COUNT; act++)
-		if (keys_help((enum action)act)[0])
-			draw_text(y + 3 + row++, x + 2, w - 4, keys_help((enum action)act), (int)a);
-	draw_text(y + 3 + n, x + 2, w - 4, "1 à 6 : choix du menu", (int)a);
-	struct screen *s = ui_top(ui);
-	if (s && s->ops->hint)
-		draw_text(y + h - 2, x + 2, w - 4, s->ops->hint, (int)a);
+	for (int r = 1; r < h - 1; r++) {
+		draw_text(y + r, x, 1, "│", (int)a);
+		draw_text(y + r, x + w - 1, 1, "│", (int)a);
+	}
+	draw_text(y, x, 1, "┌", (int)a);
+	draw_text(y, x + w - 1, 1, "┐", (int)a);
+	draw_text(y + h - 1, x, 1, "└", (int)a);
+	draw_text(y + h - 1, x + w - 1, 1, "┘", (int)a);
+	attron(a);
+	draw_rule(y, x + 1, w - 2);
+	draw_rule(y + h - 1, x + 1, w - 2);
+	attroff(a);
+	char t[200];
+	snprintf(t, sizeof t, " %s ", title);
+	draw_text(y, x + 2, w - 4, t, (int)(a | A_BOLD));
+	snprintf(t, sizeof t, " %s ", footer);
+	draw_text(y + h - 1, x + 2, w - 4, t, (int)a);
+}
+
+/* The help overlay: every key, over the screen, within 60x18. */
+static void draw_help(void)
+{
+	int h = KEYS_HELP_COUNT + 2, w = COLS - 2 < 72 ? COLS - 2 : 72;
+	int y = 2 + (LINES - 3 - h) / 2, x = (COLS - w) / 2, keys_w = 17;
+	attr_t a = colors_attr(C_STATUS);
+	draw_box(y, x, h, w, _("Aide — touches"), _("Échap, Entrée ou F1 : fermer"), a);
+	for (int i = 0; i < KEYS_HELP_COUNT; i++) {
+		draw_text(y + 1 + i, x + 2, keys_w - 1, _(KEYS_HELP[i].keys), (int)(a | A_BOLD));
+		draw_text(y + 1 + i, x + 2 + keys_w, w - keys_w - 4, _(KEYS_HELP[i].what), (int)a);
+	}
 	curs_set(0);
+}
+
+#define LEGEND_MAX 12
+/*
+ * The screen's keys above the messages, then help and quit, which always stay:
+ * when the line is too narrow the highest ranks go first.
+ */
+static void draw_legend(const struct screen *s, int y, int width)
+{
+	struct legend items[LEGEND_MAX];
+	int n = 0;
+	for (const struct legend *l = s->ops->legend; l && l->keys && n < LEGEND_MAX - 2; l++)
+		items[n++] = *l;
+	items[n++] = (struct legend){ s->ops->takes_text ? N_("F1 ^G") : N_("? F1"), N_("aide"), 0 };
+	items[n++] = (struct legend){ N_("^Q"), N_("quitter"), 0 };
+	for (;;) {
+		int total = 0, worst = -1;
+		for (int i = 0; i < n; i++) {
+			total += (int)(text_cells(_(items[i].keys)) + 1 + text_cells(_(items[i].what))) + (i ? 2 : 0);
+			if (items[i].rank > 0 && (worst < 0 || items[i].rank >= items[worst].rank))
+				worst = i;
+		}
+		if (total <= width || worst < 0)
+			break;
+		memmove(&items[worst], &items[worst + 1], (size_t)(n - worst - 1) * sizeof items[0]);
+		n--;
+	}
+	for (int i = 0, x = 1; i < n && x < width; i++) {
+		const char *keys = _(items[i].keys), *what = _(items[i].what);
+		draw_text(y, x, width - x + 1, keys, (int)colors_attr(C_KEY));
+		x += (int)text_cells(keys) + 1;
+		draw_text(y, x, width - x + 1, what, (int)colors_attr(C_HINT));
+		x += (int)text_cells(what) + 2;
+	}
+}
+
+/* A message over up to UI_MESSAGE_ROWS rows, broken between words. */
+static void draw_message(int y, int width, const char *utf8, int attr)
+{
+	wchar_t text[1400];
+	size_t n = text_decode(utf8, text, 1399), at = 0;
+	for (int row = 0; row < UI_MESSAGE_ROWS && at < n; row++) {
+		size_t len = n - at;
+		if (len > (size_t)width && row + 1 < UI_MESSAGE_ROWS) {
+			len = (size_t)width;
+			while (len > 0 && text[at + len] != L' ')
+				len--;
+			if (len == 0)
+				len = (size_t)width;
+		}
+		char line[1400 * 4];
+		text_encode(text + at, len < (size_t)width ? len : (size_t)width, line, sizeof line);
+		draw_text(y + row, 1, width, line, attr);
+		at += len;
+		while (at < n && text[at] == L' ')
+			at++;
+	}
 }
 
 static void draw_status(struct ui *ui)
 {
 	static const char *const SPIN[] = { "|", "/", "-", "\\" };
-	char status[1200];
+	char status[1400];
 	attr_t a = colors_attr(C_STATUS);
 	attron(a);
 	mvhline(LINES - 1, 0, ' ', COLS);
 	attroff(a);
-	snprintf(status, sizeof status, " %s · %s · jeton : %s", ui->cli->net.base_url,
-		 ui->logged_in ? ui->admin.email : "non connecté", credstore_where(&ui->cli->tokens));
+	snprintf(status, sizeof status, _(" %s · %s · jeton : %s"), ui->cli->net.base_url,
+		 ui->logged_in ? ui->admin.email : _("non connecté"), ui->where);
 	draw_text(LINES - 1, 0, COLS, status, (int)a);
-	if (ui->busy) {
-		char busy[128];
-		long secs = (long)((now_ms() - ui->busy_since) / 1000);
-		snprintf(busy, sizeof busy, "%s Requête en cours… %lds (Échap pour annuler)",
-			 SPIN[(now_ms() / 150) % 4], secs);
-		draw_text(LINES - 2, 1, COLS - 2, busy, (int)colors_attr(C_HINT));
+	int y = LINES - 1 - UI_MESSAGE_ROWS;
+	if (ui_busy(ui)) {
+		char busy[256];
+		long secs = (long)((now_ms() - ui->req.since) / 1000);
+		if (ui->req.phase == PHASE_HTTP)
+			snprintf(busy, sizeof busy, _("%s Requête en cours… %lds (Échap pour annuler)"),
+				 SPIN[(now_ms() / 150) % 4], secs);
+		else
+			snprintf(busy, sizeof busy, _("%s Trousseau de clés… %lds"), SPIN[(now_ms() / 150) % 4], secs);
+		draw_text(y, 1, COLS - 2, busy, (int)colors_attr(C_HINT));
 	} else if (ui->message[0]) {
-		draw_text(LINES - 2, 1, COLS - 2, ui->message, (int)colors_attr(ui->message_role));
+		draw_message(y, COLS - 2, ui->message, (int)colors_attr(ui->message_role));
 	}
 	struct screen *s = ui_top(ui);
-	if (s && s->ops->hint)
-		draw_text(LINES - 3, 1, COLS - 2, s->ops->hint, (int)colors_attr(C_HINT));
+	if (s)
+		draw_legend(s, y - 1, COLS - 2);
 }
 
 /*
@@ -248,10 +468,7 @@ static void dump_screen(const char *path)
 	getyx(stdscr, cy, cx);
 	for (int y = 0; y < LINES; y++) {
 		int n = mvinnwstr(y, 0, line, COLS < 1023 ? COLS : 1023);
-		line[n > 0 ? n : 0] = 0;
-		size_t len = wcstombs(out, line, sizeof out - 1);
-		if (len == (size_t)-1)
-			len = 0;
+		size_t len = text_encode(line, n > 0 ? (size_t)n : 0, out, sizeof out);
 		while (len && out[len - 1] == ' ')
 			len--;
 		out[len] = '\0';
@@ -268,7 +485,7 @@ static void draw(struct ui *ui)
 	curs_set(0);
 	if (COLS < UI_MIN_COLS || LINES < UI_MIN_ROWS) {
 		char msg[128];
-		snprintf(msg, sizeof msg, "Terminal trop petit : %dx%d (minimum %dx%d)", COLS, LINES, UI_MIN_COLS,
+		snprintf(msg, sizeof msg, _("Terminal trop petit : %dx%d (minimum %dx%d)"), COLS, LINES, UI_MIN_COLS,
 			 UI_MIN_ROWS);
 		draw_text(LINES / 2, 0, COLS, msg, (int)colors_attr(C_ERROR));
 		refresh();
@@ -277,15 +494,15 @@ static void draw(struct ui *ui)
 	struct screen *s = ui_top(ui);
 	if (s) {
 		char title[200];
-		snprintf(title, sizeof title, "guichet — %s", s->ops->title);
+		snprintf(title, sizeof title, "guichet — %s", _(s->ops->title));
 		draw_text(0, 2, COLS - 4, title, (int)colors_attr(C_TITLE));
-		draw_rule(1);
+		draw_rule(1, 0, COLS);
 	}
 	draw_status(ui);
 	if (s)
 		s->ops->draw(ui, s); /* last, so the cursor ends in the focused field */
 	if (ui->help_open)
-		draw_help(ui);
+		draw_help();
 	refresh();
 	dump_screen(ui->dump_path);
 }
@@ -294,30 +511,36 @@ static void draw(struct ui *ui)
 
 static void handle_key(struct ui *ui, const struct key *k)
 {
-	if (k->action == ACT_QUIT) {
+	if (k->req == REQ_QUIT) {
 		ui->quit = 1;
 		return;
 	}
-	if (k->action == ACT_RESIZE)
+	if (k->req == REQ_RESIZE || k->req == REQ_NONE)
 		return;
 	if (ui->help_open) {
-		if (k->action == ACT_HELP || k->action == ACT_BACK || k->action == ACT_SUBMIT)
+		if (k->req == REQ_HELP || k->req == REQ_BACK || k->req == REQ_SUBMIT || (k->req == REQ_CHAR && k->ch == L'?'))
 			ui->help_open = 0;
 		return;
 	}
-	if (k->action == ACT_HELP) {
+	if (k->req == REQ_HELP) {
 		ui->help_open = 1;
 		return;
 	}
-	if (k->action == ACT_BACK && ui->busy) {
+	if (k->req == REQ_BACK && ui->req.phase == PHASE_HTTP) {
 		cancel_request(ui);
-		ui_say(ui, C_HINT, "Requête annulée.");
+		ui_say(ui, C_HINT, "%s", _("Requête annulée."));
+		return;
+	}
+	if (k->req == REQ_BACK && ui_busy(ui)) {
+		ui_say(ui, C_HINT, "%s", _("Patientez : le trousseau de clés répond."));
 		return;
 	}
 	struct screen *s = ui_top(ui);
 	if (s && s->ops->action(ui, s, k) == HANDLED)
 		return;
-	if (k->action == ACT_BACK && ui->depth > 1) {
+	if (k->req == REQ_CHAR && k->ch == L'?') /* no field took it */
+		ui->help_open = 1;
+	else if (k->req == REQ_BACK && ui->depth > 1) {
 		ui_pop(ui);
 		ui->message[0] = '\0';
 	}
@@ -325,101 +548,106 @@ static void handle_key(struct ui *ui, const struct key *k)
 
 /* ---- start-up and the loop ---- */
 
-static void check_stored_token_done(struct ui *ui, struct screen *s, const struct client_result *r)
-{
-	(void)s;
-	if (r->outcome == CLIENT_OK && r->has_admin) {
-		ui_session_start(ui, NULL, &r->admin);
-		ui_reset(ui, SCREEN_MENU, NULL);
-		ui_say(ui, C_OK, "Session reprise : %s %s.", r->admin.prenom, r->admin.nom);
-	} else if (r->auth_failed) {
-		ui_session_end(ui);
-		ui_say(ui, C_ERROR, "Session expirée : reconnectez-vous.");
-	} else {
-		ui_say(ui, C_ERROR, "%s", r->message);
-	}
-}
-
-static void resume_session(struct ui *ui)
-{
-	char warn[512];
-	ui->token = credstore_load(&ui->cli->tokens, warn, sizeof warn);
-	if (warn[0])
-		ui_say(ui, C_HINT, "%s", warn);
-	if (!ui->token)
-		return;
-	ui_say(ui, C_HINT, "Vérification de la session…");
-	ui_send_prepared(ui, client_me(&ui->call, &ui->cli->net, ui->token), check_stored_token_done);
-}
-
-static long env_number(const char *name, long def, long min, long max)
-{
-	const char *v = getenv(name);
-	char *end;
-	long n = v ? strtol(v, &end, 10) : def;
-	return (!v || *end || n < min || n > max) ? def : n;
-}
-
 static void loop(struct ui *ui)
 {
-	int stdin_fd = STDIN_FILENO;
-	struct curl_waitfd term = { .fd = stdin_fd, .events = CURL_WAIT_POLLIN };
+	struct curl_waitfd fds[2] = {
+		{ .fd = STDIN_FILENO, .events = CURL_WAIT_POLLIN },
+		{ .fd = ui->job.pipe[0], .events = CURL_WAIT_POLLIN },
+	};
 	draw(ui);
 	while (!ui->quit) {
 		struct screen *s = ui_top(ui);
-		/* idle: block until a key or network event; the spinner and countdowns need redraws */
-		int timeout = ui->busy ? 150 : (s && s->ops->ticks) ? 1000 : 60000;
-		curl_multi_poll(ui->multi, &term, 1, timeout, NULL);
+		/* idle: block until a key, a network event or the store's thread; the spinner and countdowns need redraws */
+		int timeout = ui_busy(ui) ? 150 : (s && s->ops->ticks) ? 1000 : 60000;
+		curl_multi_poll(ui->multi, fds, ui->job.pipe[0] >= 0 ? 2 : 1, timeout, NULL);
 		int running;
 		curl_multi_perform(ui->multi, &running);
-		if (transport_collect(ui->multi) && ui->busy && client_call_done(&ui->call))
-			finish_request(ui);
-		wint_t wch;
-		int rc;
-		while (!ui->quit && (rc = get_wch(&wch)) != ERR) {
-			struct key k = keys_map(rc, wch);
-			handle_key(ui, &k);
+		if (transport_collect(ui->multi)) {
+			if (ui->meta_busy && client_call_done(&ui->meta_run.call))
+				meta_done(ui);
+			if (ui->req.phase == PHASE_HTTP && client_call_done(&ui->req.run.call))
+				http_done(ui);
 		}
+		char byte;
+		if (ui->job.running && read(ui->job.pipe[0], &byte, 1) == 1) { /* the store's thread is done */
+			pthread_join(ui->job.thread, NULL);
+			ui->job.running = 0;
+			store_done(ui);
+		}
+		struct key k;
+		while (!ui->quit && keys_read(&k))
+			handle_key(ui, &k);
 		draw(ui);
 	}
 }
 
-int ui_main(struct cli *cli)
+int ui_main(struct cli *cli, const struct screen_ops *const *screens, int nscreens)
 {
 	struct ui ui = {
 		.cli = cli,
-		.otp_digits = (int)env_number("GUICHET_OTP_DIGITS", 6, 4, 10),
-		.admin_otp_ttl = env_number("GUICHET_ADMIN_OTP_TTL", 600, 1, 86400),
+		.screens = screens,
+		.nscreens = nscreens < UI_SCREENS_MAX ? nscreens : UI_SCREENS_MAX,
+		.meta = { .otp_digits = 6, .citizen_otp_ttl = 300, .admin_otp_ttl = 600 },
 		.dump_path = getenv("GUICHET_SCREEN_DUMP"),
+		.job = { .pipe = { -1, -1 } },
 	};
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "guichet: the terminal UI needs a terminal; use a subcommand for scripts (guichet --help)\n");
+		fprintf(stderr, "%s", _("guichet: l'interface a besoin d'un terminal ; pour les scripts, utilisez une "
+					"commande (guichet --help)\n"));
 		return EXIT_USAGE;
 	}
 	SCREEN *term = newterm(NULL, stdout, stdin);
 	if (!term) {
-		fprintf(stderr, "guichet: cannot use this terminal (TERM=%s)\n", getenv("TERM") ? getenv("TERM") : "");
+		fprintf(stderr, _("guichet: terminal inutilisable (TERM=%s)\n"), getenv("TERM") ? getenv("TERM") : "");
 		return EXIT_USAGE;
 	}
+	if (pipe(ui.job.pipe) == 0) {
+		fcntl(ui.job.pipe[0], F_SETFL, O_NONBLOCK);
+		fcntl(ui.job.pipe[0], F_SETFD, FD_CLOEXEC);
+		fcntl(ui.job.pipe[1], F_SETFD, FD_CLOEXEC);
+	} else {
+		ui.job.pipe[0] = ui.job.pipe[1] = -1;
+	}
 	ui.multi = curl_multi_init();
+	snprintf(ui.where, sizeof ui.where, "%s", credstore_where(&cli->tokens));
 	set_escdelay(25);
 	raw();
 	noecho();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	colors_init();
-	ui_push(&ui, SCREEN_CONNEXION, NULL);
-	const char *notice = getenv("GUICHET_NOTICE"); /* a first message, as make demo gives */
-	if (notice && *notice)
-		ui_say(&ui, C_HINT, "%s", notice);
-	resume_session(&ui);
+	ui_reset_role(&ui, ROLE_START, NULL);
+	for (int id = role_screen(&ui, ROLE_NOTICE, -1); id >= 0; id = role_screen(&ui, ROLE_NOTICE, id))
+		ui_push(&ui, id, NULL);
+	/* the code length and lifetimes, in the background: nothing waits for them */
+	if (action_check(&ui.meta_run, ACTION_META, NULL, NULL, &cli->tokens) == EXIT_DONE &&
+	    action_send(&ui.meta_run, &cli->net) == EXIT_DONE && client_call_start(&ui.meta_run.call, ui.multi) == 0)
+		ui.meta_busy = 1;
+	else
+		action_release(&ui.meta_run);
+	/* a stored token opens the menu once checked; the store may be slow (the keyring): a thread reads it */
+	ui.req.since = now_ms();
+	store_start(&ui, PHASE_LOAD);
 	loop(&ui);
 	cancel_request(&ui);
+	if (ui.meta_busy) {
+		client_call_cancel(&ui.meta_run.call, ui.multi);
+		action_release(&ui.meta_run);
+	}
 	while (ui.depth)
 		ui_pop(&ui);
 	endwin();
 	delscreen(term);
+	if (ui.job.running) /* a token being saved or removed is not left half done */
+		pthread_join(ui.job.thread, NULL);
+	if (ui.req.phase == PHASE_STORE)
+		action_release(&ui.req.run);
+	credstore_free_token(ui.job.token);
 	curl_multi_cleanup(ui.multi);
-	credstore_free_token(ui.token);
+	session_clear(&ui);
+	if (ui.job.pipe[0] >= 0) {
+		close(ui.job.pipe[0]);
+		close(ui.job.pipe[1]);
+	}
 	return EXIT_DONE;
 }

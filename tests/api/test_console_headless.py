@@ -366,7 +366,7 @@ def otp_sent_by_sms_prints_no_code():
     p = c.run("--headless", input="otp resend 0123456789\n")
     rc(p, 0)
     check(p.out.startswith("ok\t1\totp resend 0123456789\tOTP régénéré avec succès | "
-                           "Téléphone : 0123456789 Code envoyé par SMS. Expire    : 20"), p.out)
+                           "Téléphone : 0123456789 | Code envoyé par SMS. | Expire : 20"), p.out)
     [new] = [v for k, v in sms_codes(sms).items() if k not in seen]
     check(new not in p.out, p.out)
     # --json: the server's answer, which holds no code
@@ -497,21 +497,38 @@ def keyring_stores_and_logout_removes_the_token():
 
 
 @test
-def no_secret_service_falls_back_to_memory_with_a_warning():
+def no_secret_service_falls_back_to_the_file_store_and_says_so_once():
+    """Over SSH, on a server, in CI: no Secret Service. login then whoami still works (contract §9.7, §9.9)."""
     s = Server()
     ready_admin(s)
     c = Console(s, store="keyring")
     c.env.pop("DISPLAY", None)
+    nobus = {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"}
+    p = c.run("--password-stdin", "login", "admin@example.cm", input=PASSWORD + "\n", env=nobus)
+    rc(p, 0)
+    [tokfile] = c.token_file()
+    eq(oct(os.stat(tokfile).st_mode & 0o777), "0o600")
+    eq(p.err, f"guichet: Trousseau indisponible : le jeton est gardé dans le fichier {tokfile} (lisible par vous seul).\n",
+       "one French line naming the file, no GLib jargon")
+    p = c.run("whoami", env=nobus)  # the next process finds the token: the login lasts
+    rc(p, 0)
+    check("admin@example.cm" in p.out, p.out)
+    check(tokfile in p.err and len(p.err.splitlines()) == 1, p.err)
+    # once per process: a script that logs in, asks and logs out says it once
+    p = c.run("--headless", input=f"login admin@example.cm --password-stdin\n{PASSWORD}\nwhoami\nlogout\n", env=nobus)
+    rc(p, 0)
+    eq([l.split("\t")[0] for l in p.out.splitlines()], ["ok", "ok", "ok"])
+    eq(len(p.err.splitlines()), 1, p.err)
+    eq(c.token_file(), [], "logout removed the file")
+    # --token-store none stays in memory: nothing on disk
+    p = c.run("--token-store", "none", "--password-stdin", "login", "admin@example.cm", input=PASSWORD + "\n", env=nobus)
+    rc(p, 0)
+    eq((c.token_file(), p.err), ([], ""))
+    # English, through gettext
     p = c.run("--password-stdin", "login", "admin@example.cm", input=PASSWORD + "\n",
-              env={"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"})
+              env=dict(nobus, LANGUAGE="en", LANG="C.UTF-8"))
     rc(p, 0)
-    check("Trousseau indisponible" in p.err and "ce processus seulement" in p.err, p.err)
-    eq(len(p.err.strip().splitlines()), 1, "one line")
-    # in a headless script the memory token serves the next lines
-    p = c.run("--headless", input=f"login admin@example.cm --password-stdin\n{PASSWORD}\nwhoami\n",
-              env={"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"})
-    rc(p, 0)
-    eq([l.split("\t")[0] for l in p.out.splitlines()], ["ok", "ok"])
+    check(p.err.startswith("guichet: No keyring: the token is kept in the file /"), p.err)
     c.cleanup()
 
 
@@ -532,6 +549,181 @@ def headless_console_has_no_definite_leaks():
     eq(p.returncode, 1, f"the last whoami fails, nothing else: {p.stderr.decode()[-3000:]}")
     eq([l.split("\t")[0] for l in p.stdout.decode().splitlines()], ["ok"] * 4 + ["FAIL", "ok", "FAIL"])
     check("definitely lost" not in p.stderr.decode() and "LeakSanitizer" not in p.stderr.decode(), p.stderr.decode()[-3000:])
+    c.cleanup()
+
+
+@test
+def options_stand_anywhere_one_parser():
+    """Problem 2: options after the subcommand, and in --headless lines alike (getopt_long, in order)."""
+    s = Server()
+    s.add_citizen("0123456789")
+    ready_admin(s)
+    c = Console(None)
+    c.env.pop("GUICHET_SERVER", None)
+    p = c.run("login", "admin@example.cm", "--password-stdin", "--server", s.url, input=PASSWORD + "\n")
+    rc(p, 0)
+    check(p.out.startswith("Connexion réussie.\n"), p.out)
+    p = c.run("otp", "create", "0123456789", "--json", f"--server={s.url}")
+    rc(p, 0)
+    eq(json.loads(p.out)["message"], "OTP créé avec succès")
+    p = c.run("otp", "--server", s.url, "resend", "--json", "0123456789", env={"POSIXLY_CORRECT": "1"})
+    rc(p, 0)
+    eq(json.loads(p.out)["message"], "OTP régénéré avec succès")
+    rc(c.run("--server", s.url, "whoami"), 0)
+    p = c.run("whoami", "--server")
+    rc(p, 2)
+    eq(p.err, "guichet: valeur manquante pour --server (guichet --help)\n")
+    p = c.run("otp", "create", "0123456789", "--jsn", "--server", s.url)
+    rc(p, 2)
+    eq(p.err, "guichet: option inconnue : --jsn (guichet --help)\n")
+    # a script line takes its command's options anywhere too; the run's own are refused there
+    c.env["GUICHET_SERVER"] = s.url
+    p = c.run("--headless", "--keep-going",
+              input=f"--json otp resend 0123456789\nwhoami --server http://elsewhere:1\nhealth\n")
+    rc(p, 2)
+    lines = [l.split("\t") for l in p.out.splitlines()]
+    eq([l[0] for l in lines], ["ok", "FAIL", "ok"], p.out)
+    eq(json.loads(lines[0][3])["message"], "OTP régénéré avec succès")
+    eq(lines[1][3], "--server : option de la ligne de commande, pas d'une ligne de script")
+    c.cleanup()
+
+
+@test
+def headless_json_keeps_one_result_line_per_command():
+    """Problem 9: --json in --headless keeps the result line; the JSON goes in the message column."""
+    s = Server()
+    s.add_citizen("0123456789")
+    c = Console(s)
+    p = c.run("--headless", "--json", "--keep-going", input="health\notp send 0123456789\nwhoami\notp create 0123456789\n")
+    rc(p, 1)
+    lines = [l.split("\t") for l in p.out.splitlines()]
+    eq([l[:3] for l in lines], [["ok", "1", "health"], ["ok", "2", "otp send 0123456789"], ["FAIL", "3", "whoami"],
+                                ["FAIL", "4", "otp create 0123456789"]])
+    eq(json.loads(lines[0][3]), {"status": "ok"})
+    eq(json.loads(lines[1][3])["message"], "OTP créé avec succès")
+    eq(lines[2][3], "Non connecté.")  # no answer from the server: the message
+    eq(json.loads(lines[3][3])["status"], "error")
+    c.cleanup()
+
+
+@test
+def otp_send_creates_or_resends_whichever_applies():
+    s = Server()
+    s.add_citizen("0123456789")
+    c = Console(s)
+    p = c.run("otp", "send", "0123456789")
+    rc(p, 0)
+    check(p.out.startswith("OTP créé avec succès\nTéléphone : 0123456789\nCode      : "), p.out)
+    p = c.run("otp", "send", "01 23 45 67 89")
+    rc(p, 0)
+    check(p.out.startswith("OTP régénéré avec succès\n"), p.out)
+    code = p.out.split("Code      : ")[1].split()[0]
+    check(re.search(r"Expire    : 20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \(\d\d:\d\d:\d\d, heure locale\)", p.out), p.out)
+    rc(c.run("otp", "verify", "0123456789", code), 0)
+    p = c.run("otp", "send", "0000000000")
+    rc(p, 1)
+    eq(p.err, "guichet: Numéro de téléphone introuvable ou non associé à un Citoyen\n")
+    c.cleanup()
+
+
+SMOKE = "health\nlogin admin@example.cm --password-stdin\n{pw}\nwhoami\notp send 0123456789\nlogout --finally\n"
+
+
+@test
+def readme_smoke_script_runs_again_and_finally_lines_always_run():
+    """Problem 9: the README's script can run twice; --finally lines run even after a failure."""
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md"), encoding="utf-8").read()
+    check("printf '" + SMOKE.replace("{pw}", "%s").replace("\n", "\\n") + "'" in readme, "the README's smoke script")
+    s = Server()
+    s.add_citizen("0123456789")
+    ready_admin(s)
+    c = Console(s, store="none")
+    for _ in range(2):
+        p = c.run("--headless", input=SMOKE.format(pw=PASSWORD))
+        rc(p, 0)
+        eq([l.split("\t")[0] for l in p.out.splitlines()], ["ok"] * 5, p.out)
+    # a failure skips what follows, but not the --finally lines
+    c = Console(s, store="file")
+    script = f"login admin@example.cm --password-stdin\n{PASSWORD}\notp create 0123456789\nwhoami\n" \
+             f"login x@example.cm --password-stdin\nnot-run-as-a-command\nlogout --finally\n"
+    p = c.run("--headless", input=script)
+    rc(p, 1)
+    lines = p.out.splitlines()
+    eq([l.split("\t")[:3] for l in lines], [["ok", "1", "login admin@example.cm --password-stdin"],
+                                            ["FAIL", "3", "otp create 0123456789"], ["ok", "7", "logout --finally"]])
+    eq(c.token_file(), [], "logged out")
+    c.cleanup()
+
+
+@test
+def tap_output_one_line_per_command():
+    s = Server()
+    s.add_citizen("0123456789")
+    ready_admin(s)
+    c = Console(s, store="none")
+    script = f"health\nlogin admin@example.cm --password-stdin\n{PASSWORD}\notp create 0123456789\n" \
+             "otp create 0123456789\nwhoami # not a comment\nlogout --finally\n"
+    p = c.run("--headless", "--tap", input=script)
+    rc(p, 1)
+    lines = p.out.splitlines()
+    eq(len(lines), 7, p.out)
+    check(re.fullmatch(r"ok 1 - health: Serveur disponible \(http://127\.0\.0\.1:\d+\)\.", lines[0]), lines[0])
+    check(lines[1].startswith("ok 2 - login admin@example.cm --password-stdin: Connexion réussie."), lines[1])
+    check(PASSWORD not in p.out, "the password line is never echoed")
+    check(lines[2].startswith("ok 3 - otp create 0123456789: OTP créé avec succès | Téléphone : 0123456789 | Code : "),
+          lines[2])
+    eq(lines[3], "not ok 4 - otp create 0123456789: Un OTP existe déjà pour ce numéro. "
+                 "Utilisez le type 'resend' pour régénérer.")
+    eq(lines[4], "ok 5 - whoami \\# not a comment # SKIP après un échec")
+    eq(lines[5], "ok 6 - logout --finally: Déconnexion réussie.")
+    eq(lines[6], "1..6")
+    # --tap alone reads a script too
+    p = c.run("--tap", input="health\n")
+    rc(p, 0)
+    eq(p.out.splitlines()[1], "1..1")
+    c.cleanup()
+
+
+@test
+def headless_whoami_and_missing_password_lines_read_well():
+    """Problem 9: whoami is not flattened into one blur; a missing password line is said as such."""
+    s = Server()
+    m = ready_admin(s)
+    c = Console(s, store="none")
+    p = c.run("--headless", input=f"login admin@example.cm --password-stdin\n{PASSWORD}\nwhoami\n")
+    rc(p, 0)
+    eq(p.out.splitlines()[1].split("\t")[3], f"OK | Nom : Doe | Prénom : John | E-mail : admin@example.cm | "
+                                            f"Matricule : {m} | Téléphone : 677000000 | Ville : Douala | Pays : Cameroun")
+    p = c.run("--headless", input="login admin@example.cm --password-stdin\n")
+    rc(p, 2)
+    eq(p.out, "FAIL\t1\tlogin admin@example.cm --password-stdin\tLigne du mot de passe manquante : elle doit suivre "
+              "la ligne qui porte --password-stdin.\n")
+    p = c.run("login", "admin@example.cm", "--password-stdin", input="")
+    rc(p, 2)
+    eq(p.err, "guichet: Aucun mot de passe sur l'entrée standard (--password-stdin).\n")
+    c.cleanup()
+
+
+@test
+def messages_in_french_or_english_never_mixed():
+    """Problem 10: the console speaks French, or English with LANG=en_* / LANGUAGE=en; the server's words stay."""
+    c = Console(None)
+    c.env["GUICHET_SERVER"] = f"http://127.0.0.1:{free_port()}"
+    en = {"LANGUAGE": "en", "LANG": "C.UTF-8"}
+    for args, fr, english in [
+        (["--bogus"], "guichet: option inconnue : --bogus (guichet --help)\n",
+         "guichet: unknown option: --bogus (guichet --help)\n"),
+        (["--server", "ftp://x", "health"], "guichet: --server : http://HÔTE:PORT ou https://... attendu, pas « ftp://x »\n",
+         'guichet: --server: expected http://HOST:PORT or https://..., got "ftp://x"\n'),
+        (["frobnicate"], "guichet: Commande inconnue : frobnicate\n", "guichet: Unknown command: frobnicate\n"),
+        (["whoami"], "guichet: Non connecté.\n", "guichet: Not logged in.\n"),
+    ]:
+        eq(c.run(*args).err, fr, str(args))
+        eq(c.run(*args, env=en).err, english, str(args))
+    check(c.run("--help").out.startswith("usage : guichet [OPTIONS]"), "French help")
+    usage = c.run("--help", env=en).out
+    check(usage.startswith("usage: guichet [OPTIONS]") and "  otp send PHONE" in usage and "--tap" in usage, usage)
+    check("è" not in usage and "é" not in usage, "English all through")
     c.cleanup()
 
 

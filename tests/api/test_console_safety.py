@@ -173,7 +173,7 @@ def headless_prints_exactly_one_clean_line_per_command():
         cols = line.split("\t")
         eq(len(cols), 4, f"line {n}: {line!r}")
         eq(cols[:2], ["ok", str(n)], line)
-    check("créé" in lines[0] and "Code      : 12??34" in lines[0], lines[0])
+    check("créé" in lines[0] and " | Code : 12??34 | " in lines[0], lines[0])
     evil.status = 400
     p = c.run("--headless", "--keep-going", input="otp create 1\notp verify 1 2\n")
     rc(p, 1)
