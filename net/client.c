@@ -126,6 +126,76 @@ int client_otp_verify(struct client_call *call, const struct transport_options *
 	return prepare(call, o, "POST", "/otp/verify", token, 1, "phoneNumber", phone, "otp", code, END);
 }
 
+/* ---- the support routes ---- */
+
+/* ADMIN "citizens/" + the phone, escaped, + tail; 0, or -1 when out of memory or too long. */
+static int citizen_path(char *out, size_t outsz, const char *phone, const char *tail)
+{
+	char *escaped = curl_easy_escape(NULL, phone, 0);
+	if (!escaped)
+		return -1;
+	int n = snprintf(out, outsz, ADMIN "citizens/%s%s", escaped, tail);
+	curl_free(escaped);
+	return n > 0 && (size_t)n < outsz ? 0 : -1;
+}
+
+int client_citizen(struct client_call *call, const struct transport_options *o, const char *token, const char *phone)
+{
+	char path[512];
+	memset(call, 0, sizeof *call);
+	return citizen_path(path, sizeof path, phone, "") ? -1 : prepare(call, o, "GET", path, token, 0);
+}
+
+int client_citizen_unlock(struct client_call *call, const struct transport_options *o, const char *token,
+			  const char *phone)
+{
+	char path[512];
+	memset(call, 0, sizeof *call);
+	return citizen_path(path, sizeof path, phone, "/unlock") ? -1 : prepare(call, o, "POST", path, token, 0);
+}
+
+/* Appends "&name=value" (value escaped) to the query in out; -1 when it does not fit. */
+static int add_query(char *out, size_t outsz, const char *name, const char *value)
+{
+	if (!value || !*value)
+		return 0;
+	char *escaped = curl_easy_escape(NULL, value, 0);
+	if (!escaped)
+		return -1;
+	size_t len = strlen(out);
+	int n = snprintf(out + len, outsz - len, "&%s=%s", name, escaped);
+	curl_free(escaped);
+	return n > 0 && (size_t)n < outsz - len ? 0 : -1;
+}
+
+int client_audit(struct client_call *call, const struct transport_options *o, const char *token, int limit,
+		 long long before, const char *admin, const char *phone)
+{
+	char path[1400];
+	memset(call, 0, sizeof *call);
+	if (limit < 1 || limit > CLIENT_AUDIT_PAGE)
+		limit = CLIENT_AUDIT_PAGE;
+	snprintf(path, sizeof path, ADMIN "audit?limit=%d", limit);
+	if (before > 0)
+		snprintf(path + strlen(path), sizeof path - strlen(path), "&before=%lld", before);
+	if (add_query(path, sizeof path, "admin", admin) || add_query(path, sizeof path, "phone", phone))
+		return -1;
+	return prepare(call, o, "GET", path, token, 0);
+}
+
+int client_sessions(struct client_call *call, const struct transport_options *o, const char *token)
+{
+	return prepare(call, o, "GET", ADMIN "sessions", token, 0);
+}
+
+int client_session_revoke(struct client_call *call, const struct transport_options *o, const char *token,
+			  long long id)
+{
+	char path[64];
+	snprintf(path, sizeof path, ADMIN "sessions/%lld", id);
+	return prepare(call, o, "DELETE", path, token, 0);
+}
+
 void client_call_run(struct client_call *call)
 {
 	transport_run(&call->x);
@@ -279,6 +349,74 @@ static long number_in(const cJSON *obj, const char *name, long min, long max, lo
 		       ? (long)item->valuedouble : def;
 }
 
+/* An id: a whole number the API writes as a JSON number; 0 when it is not one. */
+static long long id_of(const cJSON *obj, const char *name)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+	/* a double out of long long's range would be undefined behaviour to convert */
+	return cJSON_IsNumber(item) && item->valuedouble >= 1 && item->valuedouble < 9.0e15 ? (long long)item->valuedouble : 0;
+}
+
+static void read_citizen(const cJSON *data, struct client_result *r)
+{
+	const cJSON *otp = cJSON_GetObjectItemCaseSensitive(data, "otp");
+	if (!cJSON_IsObject(otp) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(data, "phoneNumber")))
+		return;
+	struct client_citizen *c = &r->citizen;
+	r->has_citizen = 1;
+	copy_string(data, "phoneNumber", c->phone, sizeof c->phone);
+	copy_string(data, "nom", c->nom, sizeof c->nom);
+	copy_string(data, "prenom", c->prenom, sizeof c->prenom);
+	c->live = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(otp, "live"));
+	copy_string(otp, "expiresAt", c->expires_at, sizeof c->expires_at);
+	c->tries_left = number_in(otp, "triesLeft", 0, 1000, 0);
+	c->cooldown = number_in(data, "cooldownSeconds", 0, 30L * 86400, 0);
+	c->budget_left = number_in(data, "guessBudgetLeft", 0, 1L << 30, 0);
+	copy_string(data, "lastSentAt", c->last_sent_at, sizeof c->last_sent_at);
+	copy_string(data, "lastSentBy", c->last_sent_by, sizeof c->last_sent_by);
+}
+
+static void read_audit(const cJSON *data, struct client_result *r)
+{
+	const cJSON *entries = cJSON_GetObjectItemCaseSensitive(data, "entries"), *e;
+	if (!cJSON_IsArray(entries))
+		return;
+	r->has_audit = 1;
+	cJSON_ArrayForEach(e, entries) {
+		if (r->naudit == CLIENT_AUDIT_PAGE || !cJSON_IsObject(e))
+			break;
+		struct client_audit_entry *a = &r->audit[r->naudit++];
+		a->id = id_of(e, "id");
+		copy_string(e, "at", a->at, sizeof a->at);
+		copy_string(e, "event", a->event, sizeof a->event);
+		copy_string(e, "outcome", a->outcome, sizeof a->outcome);
+		copy_string(e, "actor", a->actor, sizeof a->actor);
+		copy_string(e, "ip", a->ip, sizeof a->ip);
+		copy_string(e, "detail", a->detail, sizeof a->detail);
+	}
+	/* a page cut short here goes on from its last entry kept */
+	r->audit_next = r->naudit == CLIENT_AUDIT_PAGE && cJSON_GetArraySize(entries) > CLIENT_AUDIT_PAGE
+				? r->audit[r->naudit - 1].id
+				: id_of(data, "next");
+}
+
+static void read_sessions(const cJSON *data, struct client_result *r)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(data, "sessions"), *e;
+	if (!cJSON_IsArray(list))
+		return;
+	r->has_sessions = 1;
+	cJSON_ArrayForEach(e, list) {
+		if (r->nsessions == CLIENT_SESSIONS_MAX || !cJSON_IsObject(e))
+			break;
+		struct client_session *s = &r->sessions[r->nsessions++];
+		s->id = id_of(e, "id");
+		copy_string(e, "createdAt", s->created_at, sizeof s->created_at);
+		copy_string(e, "lastUsedAt", s->last_used_at, sizeof s->last_used_at);
+		s->current = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "current"));
+	}
+}
+
 static void read_meta(const cJSON *data, struct client_result *r)
 {
 	if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(data, "otpDigits")))
@@ -299,6 +437,9 @@ void client_parse(const char *json, size_t len, struct client_result *r)
 		read_admin(cJSON_GetObjectItemCaseSensitive(data, "admin"), r);
 		copy_string(data, "token", r->token, sizeof r->token);
 		read_meta(data, r);
+		read_citizen(data, r);
+		read_audit(data, r);
+		read_sessions(data, r);
 		/* an issued citizen code has an expiry; the code itself may have gone by SMS only */
 		if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(data, "expiresAt"))) {
 			r->otp_issued = 1;

@@ -36,6 +36,43 @@ struct client_meta {
 	int sms;                /* citizen codes go by SMS */
 };
 
+/* GET /api/admin/citizens/{phone}: a citizen's state, for the support desk (contract §9.6). */
+struct client_citizen {
+	char phone[40];
+	char nom[256];
+	char prenom[256];
+	int live;              /* a code is live */
+	char expires_at[32];   /* its expiry ("" when none) */
+	long tries_left;       /* wrong guesses left on it */
+	long cooldown;         /* seconds before a new code may be sent */
+	long budget_left;      /* wrong guesses left before the phone is refused */
+	char last_sent_at[32]; /* "" when none */
+	char last_sent_by[320];
+};
+
+/* One entry of the audit trail (GET /api/admin/audit); "" for a null field. */
+struct client_audit_entry {
+	long long id;
+	char at[32];
+	char event[48];
+	char outcome[48];
+	char actor[320];
+	char ip[64];
+	char detail[256];
+};
+
+/* One of the admin's live sessions (GET /api/admin/sessions). */
+struct client_session {
+	long long id;
+	char created_at[32];
+	char last_used_at[32];
+	int current; /* the token this request carried */
+};
+
+/* The most a page holds: the console asks for no more; the rest of a longer answer is dropped. */
+#define CLIENT_AUDIT_PAGE 50
+#define CLIENT_SESSIONS_MAX 64
+
 struct client_result {
 	enum client_outcome outcome;
 	long status;          /* HTTP status, 0 when unreachable */
@@ -53,6 +90,15 @@ struct client_result {
 	char expires_at[32];
 	int has_meta;         /* GET /api/admin/meta */
 	struct client_meta meta;
+	int has_citizen;      /* GET /api/admin/citizens/{phone}, and its unlock */
+	struct client_citizen citizen;
+	int has_audit;        /* GET /api/admin/audit */
+	int naudit;
+	struct client_audit_entry audit[CLIENT_AUDIT_PAGE];
+	long long audit_next; /* the `before` of the next page; 0 on the last one */
+	int has_sessions;     /* GET /api/admin/sessions */
+	int nsessions;
+	struct client_session sessions[CLIENT_SESSIONS_MAX];
 };
 
 /* Shown where the code would be when /otp kept it out of its answer (contract §9.2). */
@@ -91,6 +137,18 @@ int client_otp(struct client_call *call, const struct transport_options *o, cons
 	       const char *phone);
 int client_otp_verify(struct client_call *call, const struct transport_options *o, const char *token, const char *phone,
 		      const char *code);
+
+/* The support routes (contract §9.6): a token always. */
+int client_citizen(struct client_call *call, const struct transport_options *o, const char *token, const char *phone);
+int client_citizen_unlock(struct client_call *call, const struct transport_options *o, const char *token,
+			  const char *phone);
+/* One page of the trail: at most limit entries (1..CLIENT_AUDIT_PAGE) older than before (0: the newest),
+   narrowed to one admin and one phone (NULL or "": all). */
+int client_audit(struct client_call *call, const struct transport_options *o, const char *token, int limit,
+		 long long before, const char *admin, const char *phone);
+int client_sessions(struct client_call *call, const struct transport_options *o, const char *token);
+int client_session_revoke(struct client_call *call, const struct transport_options *o, const char *token,
+			  long long id);
 
 void client_call_run(struct client_call *call);
 int client_call_start(struct client_call *call, CURLM *multi);

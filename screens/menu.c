@@ -1,4 +1,8 @@
-/* The menu after login: 1–6, or the arrows and Enter. */
+/*
+ * The menu after login: 1–9, or the arrows and Enter. 1–6 are the contract's
+ * first menu, in its order; the support desk's screens (7–9) come beside them
+ * on a wide terminal, below them on a narrow one.
+ */
 #include <stdio.h>
 
 #include "../tui/ui.h"
@@ -6,8 +10,10 @@
 #include "screens.h"
 
 static const char *const ITEMS[] = { N_("Profil"), N_("OTP citoyen"), N_("Changer le mot de passe"),
-				     N_("Changer l'adresse e-mail"), N_("Déconnexion"), N_("Quitter") };
-#define ITEM_COUNT 6
+				     N_("Changer l'adresse e-mail"), N_("Déconnexion"), N_("Quitter"),
+				     N_("Citoyen"), N_("Journal"), N_("Sessions") };
+#define ITEM_COUNT 9
+#define FIRST_SUPPORT 6
 
 struct menu {
 	struct screen base;
@@ -15,7 +21,7 @@ struct menu {
 };
 
 static const struct legend LEGEND[] = {
-	{ N_("1-6 ↑ ↓ Entrée"), N_("choisir"), 1 },
+	{ N_("1-9 ↑ ↓ Entrée"), N_("choisir"), 1 },
 	{ NULL, NULL, 0 },
 };
 
@@ -25,12 +31,16 @@ static void draw(struct ui *ui, struct screen *s)
 	char line[600];
 	snprintf(line, sizeof line, _("Bonjour %s %s."), ui->admin.prenom, ui->admin.nom);
 	draw_text(3, 4, COLS - 8, line, 0);
+	int wide = COLS >= 78;
+	if (wide)
+		draw_text(4, 42, COLS - 46, _("Support"), (int)colors_attr(C_TITLE));
 	for (int i = 0; i < ITEM_COUNT; i++) {
 		char item[200];
+		int support = i >= FIRST_SUPPORT, y = wide && support ? 5 + i - FIRST_SUPPORT : 5 + i, x = wide && support ? 42 : 6;
 		snprintf(item, sizeof item, " %d. %s", i + 1, _(ITEMS[i]));
 		int w = (int)text_cells(item); /* the highlight spans one width, whatever the language */
 		snprintf(line, sizeof line, "%s%*s", item, w < 30 ? 30 - w : 0, "");
-		draw_text(5 + i, 6, COLS - 12, line, (int)colors_attr(i == m->selected ? C_FOCUS : C_NORMAL));
+		draw_text(y, x, COLS - x - 6, line, (int)colors_attr(i == m->selected ? C_FOCUS : C_NORMAL));
 	}
 }
 
@@ -50,6 +60,9 @@ static void choose(struct ui *ui, int item)
 	case 3: ui_push(ui, SCREEN_CHANGER_EMAIL, NULL); break;
 	case 4: ui_request(ui, ACTION_LOGOUT, NULL, logged_out); break;
 	case 5: ui->quit = 1; break;
+	case 6: ui_push(ui, SCREEN_CITOYEN, NULL); break;
+	case 7: ui_push(ui, SCREEN_JOURNAL, NULL); break;
+	case 8: ui_push(ui, SCREEN_SESSIONS, NULL); break;
 	default: break;
 	}
 }
@@ -70,7 +83,7 @@ static enum handled action(struct ui *ui, struct screen *s, const struct key *k)
 		choose(ui, m->selected);
 		return HANDLED;
 	case REQ_CHAR:
-		if (k->ch >= L'1' && k->ch <= L'6') {
+		if (k->ch >= L'1' && k->ch <= L'9') {
 			m->selected = (int)(k->ch - L'1');
 			choose(ui, m->selected);
 			return HANDLED;

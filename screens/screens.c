@@ -1,5 +1,8 @@
 #include "screens.h"
 
+#include <stdio.h>
+#include <time.h>
+
 #include "../tui/ui.h"
 #include "../tui/widgets.h"
 
@@ -24,4 +27,17 @@ int screens_form_ready(struct ui *ui, struct form *form, const char *empty_messa
 		return 0;
 	}
 	return 1;
+}
+
+void screens_local_time(const char *iso, const char *format, char *out, size_t outsz)
+{
+	time_t at = client_time(iso);
+	struct tm tm;
+	if (at < 0 || !localtime_r(&at, &tm) || !strftime(out, outsz, format, &tm))
+		snprintf(out, outsz, "%s", iso);
+}
+
+int screens_confirmed(const struct key *k)
+{
+	return k->req == REQ_CHAR && (k->ch == L'o' || k->ch == L'O' || k->ch == L'y' || k->ch == L'Y');
 }

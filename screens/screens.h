@@ -1,5 +1,6 @@
 #ifndef GUICHET_SCREENS_H
 #define GUICHET_SCREENS_H
+#include <stddef.h>
 /*
  * Every screen of the console, once (as tig's VIEW_INFO): the enum and the
  * registry the shell is given (tui/ui.c names no screen: it finds its first
@@ -16,6 +17,9 @@
 	_(CHANGER_EMAIL,        changer_email) \
 	_(OTP_CITOYEN,          otp_citoyen) \
 	_(PROFIL,               profil) \
+	_(CITOYEN,              citoyen) \
+	_(JOURNAL,              journal) \
+	_(SESSIONS,             sessions) \
 	_(MENU,                 menu)
 
 enum screen_id {
@@ -42,6 +46,13 @@ struct form;
  * field, returns 0.
  */
 int screens_form_ready(struct ui *ui, struct form *form, const char *empty_message, int email_field);
+
+/* An API time (UTC ISO) in local time with strftime's format; the ISO text itself when it is not one. */
+void screens_local_time(const char *iso, const char *format, char *out, size_t outsz);
+
+struct key;
+/* A yes to "… ? o : oui": o, O, y or Y (the French and the English letter alike). */
+int screens_confirmed(const struct key *k);
 
 /* What Inscription opens with (both may be empty): make demo's admin. */
 struct signup_arg {

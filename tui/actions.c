@@ -6,7 +6,8 @@
 #include "text.h"
 
 /* What the answer does to the stored token (besides a dead token, which is always forgotten). */
-enum token_rule { TOKEN_KEEP, TOKEN_SAVE, TOKEN_FORGET_ON_SUCCESS, TOKEN_FORGET_ALWAYS };
+enum token_rule { TOKEN_KEEP, TOKEN_SAVE, TOKEN_FORGET_ON_SUCCESS, TOKEN_FORGET_ALWAYS,
+		  TOKEN_FORGET_IF_CURRENT /* on success, when the input says it was the current session */ };
 enum email_rule { EMAIL_KEEP, EMAIL_REMEMBER, EMAIL_FORGET };
 
 typedef int prepare_fn(struct client_call *call, const struct transport_options *net, const char *token,
@@ -103,6 +104,30 @@ static int prep_verify(struct client_call *c, const struct transport_options *n,
 	return client_otp_verify(c, n, t, in->phone, in->code);
 }
 
+static int prep_citizen(struct client_call *c, const struct transport_options *n, const char *t,
+			const struct action_input *in)
+{
+	return client_citizen(c, n, t, in->phone);
+}
+static int prep_unlock(struct client_call *c, const struct transport_options *n, const char *t, const struct action_input *in)
+{
+	return client_citizen_unlock(c, n, t, in->phone);
+}
+static int prep_audit(struct client_call *c, const struct transport_options *n, const char *t, const struct action_input *in)
+{
+	return client_audit(c, n, t, in->limit, in->id, in->admin, in->phone);
+}
+static int prep_sessions(struct client_call *c, const struct transport_options *n, const char *t,
+			 const struct action_input *in)
+{
+	(void)in;
+	return client_sessions(c, n, t);
+}
+static int prep_revoke(struct client_call *c, const struct transport_options *n, const char *t, const struct action_input *in)
+{
+	return client_session_revoke(c, n, t, in->id);
+}
+
 /* otp send: a create that finds a live code becomes a resend. */
 static int resend_if_live(const struct client_result *r)
 {
@@ -130,6 +155,13 @@ static const struct action_def ACTIONS[ACTION_COUNT] = {
 	[ACTION_OTP_RESEND] = { .token = TOKEN_OPTIONAL, .prepare = prep_resend },
 	[ACTION_OTP_SEND] = { .token = TOKEN_OPTIONAL, .prepare = prep_create, .next = resend_if_live },
 	[ACTION_OTP_VERIFY] = { .token = TOKEN_OPTIONAL, .prepare = prep_verify },
+	/* the support desk (contract §9.6) */
+	[ACTION_CITIZEN_SHOW] = { .token = TOKEN_REQUIRED, .prepare = prep_citizen },
+	[ACTION_CITIZEN_UNLOCK] = { .token = TOKEN_REQUIRED, .prepare = prep_unlock },
+	[ACTION_AUDIT] = { .token = TOKEN_REQUIRED, .prepare = prep_audit },
+	[ACTION_SESSIONS] = { .token = TOKEN_REQUIRED, .prepare = prep_sessions },
+	/* revoking the session of the token we hold ends it here too */
+	[ACTION_SESSION_REVOKE] = { .token = TOKEN_REQUIRED, .on_token = TOKEN_FORGET_IF_CURRENT, .prepare = prep_revoke },
 };
 
 enum token_use action_token_use(enum action_id id)
@@ -158,8 +190,10 @@ int action_check(struct action_run *run, enum action_id id, const struct action_
 	copy(run->matricule, sizeof run->matricule, in ? in->matricule : NULL);
 	copy(run->code, sizeof run->code, in ? in->code : NULL);
 	copy(run->phone, sizeof run->phone, in ? in->phone : NULL);
+	copy(run->admin, sizeof run->admin, in ? in->admin : NULL);
 	run->in = (struct action_input){ .email = run->email, .matricule = run->matricule, .code = run->code,
-					 .phone = run->phone, .password = in ? in->password : NULL };
+					 .phone = run->phone, .admin = run->admin, .password = in ? in->password : NULL,
+					 .limit = in ? in->limit : 0, .id = in ? in->id : 0, .current = in ? in->current : 0 };
 	if (d->names_admin && !run->email[0] && credstore_load_email(cs, run->email, sizeof run->email) != 0)
 		return refuse(run, EXIT_USAGE, _("Adresse e-mail inconnue : ajoutez --email ADRESSE "
 						 "(celle donnée à « signup init » ou « password forgot »)."));
@@ -205,8 +239,9 @@ int action_answered(struct action_run *run, const struct transport_options *net)
 static int forgets_token(const struct action_run *run)
 {
 	const struct action_def *d = &ACTIONS[run->id];
-	return d->on_token == TOKEN_FORGET_ALWAYS || (d->on_token == TOKEN_FORGET_ON_SUCCESS && run->r.outcome == CLIENT_OK) ||
-	       run->r.auth_failed;
+	int ok = run->r.outcome == CLIENT_OK;
+	return d->on_token == TOKEN_FORGET_ALWAYS || (d->on_token == TOKEN_FORGET_ON_SUCCESS && ok) ||
+	       (d->on_token == TOKEN_FORGET_IF_CURRENT && ok && run->in.current) || run->r.auth_failed;
 }
 
 int action_touches_store(const struct action_run *run)

@@ -27,7 +27,8 @@ enum exit_code {
 #define ACTION_LIST(_) \
 	_(HEALTH) _(META) _(LOGIN) _(LOGOUT) _(WHOAMI) _(SIGNUP_INIT) _(SIGNUP_FINISH) _(PASSWORD_FORGOT) \
 	_(PASSWORD_RESET) _(PASSWORD_CHANGE_INIT) _(PASSWORD_CHANGE) _(EMAIL_CHANGE_INIT) _(EMAIL_CHANGE) \
-	_(OTP_CREATE) _(OTP_RESEND) _(OTP_SEND) _(OTP_VERIFY)
+	_(OTP_CREATE) _(OTP_RESEND) _(OTP_SEND) _(OTP_VERIFY) \
+	_(CITIZEN_SHOW) _(CITIZEN_UNLOCK) _(AUDIT) _(SESSIONS) _(SESSION_REVOKE)
 
 enum action_id {
 #define ACTION_ENUM(name) ACTION_##name,
@@ -51,14 +52,18 @@ struct action_input {
 	const char *matricule; /* signup init */
 	const char *password;  /* login, signup finish, reset, change, email change-init */
 	const char *code;      /* the *-process routes, otp verify */
-	const char *phone;     /* otp */
+	const char *phone;     /* otp, citizen show/unlock; audit: only this phone's entries */
+	const char *admin;     /* audit: only this admin's entries */
+	int limit;             /* audit: entries on the page (0: CLIENT_AUDIT_PAGE) */
+	long long id;          /* audit: entries older than this one (0: the newest); session revoke: the session */
+	int current;           /* session revoke: it is the session of the token sent, which ends with it */
 };
 
 struct action_run {
 	enum action_id id;      /* what was asked */
 	enum action_id step;    /* what runs now: otp send is a create, then a resend if a code is live */
 	struct action_input in; /* copies in the buffers below; the password only borrowed, until action_send */
-	char email[320], matricule[80], code[32], phone[64];
+	char email[320], matricule[80], code[32], phone[64], admin[320];
 	const char *token;      /* borrowed: the token the request carries, NULL when none */
 	struct client_call call;
 	struct client_result r; /* the answer; its message adjusted by action_end (logout) */

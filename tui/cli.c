@@ -15,7 +15,8 @@
 
 enum {
 	OPT_SERVER = 256, OPT_CACERT, OPT_TOKEN_STORE, OPT_TIMEOUT, OPT_HEADLESS, OPT_KEEP_GOING, OPT_TAP,
-	OPT_JSON, OPT_PASSWORD_STDIN, OPT_EMAIL, OPT_FINALLY, OPT_VERSION, OPT_HELP = 'h',
+	OPT_JSON, OPT_PASSWORD_STDIN, OPT_EMAIL, OPT_FINALLY, OPT_VERSION, OPT_LIMIT, OPT_ADMIN, OPT_PHONE,
+	OPT_HELP = 'h',
 };
 
 static const struct option OPTIONS[] = {
@@ -30,6 +31,9 @@ static const struct option OPTIONS[] = {
 	{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
 	{ "email", required_argument, NULL, OPT_EMAIL },
 	{ "finally", no_argument, NULL, OPT_FINALLY },
+	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "admin", required_argument, NULL, OPT_ADMIN },
+	{ "phone", required_argument, NULL, OPT_PHONE },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -38,7 +42,8 @@ static const struct option OPTIONS[] = {
 /* The options a --headless line may carry: they concern that command alone. */
 static int line_option(int opt)
 {
-	return opt == OPT_JSON || opt == OPT_PASSWORD_STDIN || opt == OPT_EMAIL || opt == OPT_FINALLY;
+	return opt == OPT_JSON || opt == OPT_PASSWORD_STDIN || opt == OPT_EMAIL || opt == OPT_FINALLY || opt == OPT_LIMIT ||
+	       opt == OPT_ADMIN || opt == OPT_PHONE;
 }
 
 static int usage_error(char *msg, size_t msgsz, const char *fmt, const char *what)
@@ -80,6 +85,9 @@ int cli_parse(int argc, char **argv, int script_line, struct cli_args *a, char *
 		case OPT_TOKEN_STORE: a->token_store = optarg; break;
 		case OPT_TIMEOUT: a->timeout = optarg; break;
 		case OPT_EMAIL: a->email = optarg; break;
+		case OPT_LIMIT: a->limit = optarg; break;
+		case OPT_ADMIN: a->admin = optarg; break;
+		case OPT_PHONE: a->phone = optarg; break;
 		case OPT_HEADLESS: a->headless = 1; break;
 		case OPT_KEEP_GOING: a->keep_going = 1; break;
 		case OPT_TAP: a->tap = 1; break;
@@ -102,7 +110,7 @@ int cli_parse(int argc, char **argv, int script_line, struct cli_args *a, char *
 /* ---- the subcommands ---- */
 
 enum ask { ASK_NOTHING, ASK_CURRENT, ASK_NEW };
-enum slot { SLOT_EMAIL, SLOT_MATRICULE, SLOT_CODE, SLOT_PHONE };
+enum slot { SLOT_EMAIL, SLOT_MATRICULE, SLOT_CODE, SLOT_PHONE, SLOT_ID };
 
 struct command {
 	const char *name, *sub; /* sub NULL: none */
@@ -146,6 +154,16 @@ static const struct command COMMANDS[] = {
 	  ASK_NOTHING, NULL },
 	{ "otp", "verify", ACTION_OTP_VERIFY, 2, { SLOT_PHONE, SLOT_CODE }, N_("TÉLÉPHONE CODE"),
 	  N_("vérifier (et consommer) le code d'un citoyen"), ASK_NOTHING, NULL },
+	{ "citizen", "show", ACTION_CITIZEN_SHOW, 1, { SLOT_PHONE }, N_("TÉLÉPHONE"),
+	  N_("l'état d'un citoyen : code, délai, essais, dernier envoi"), ASK_NOTHING, NULL },
+	{ "citizen", "unlock", ACTION_CITIZEN_UNLOCK, 1, { SLOT_PHONE }, N_("TÉLÉPHONE"),
+	  N_("remettre à zéro le délai et les essais d'un citoyen"), ASK_NOTHING, NULL },
+	{ "audit", NULL, ACTION_AUDIT, 0, { 0 }, N_("[--limit N] [--admin E] [--phone P]"),
+	  N_("le journal, du plus récent : une ligne par entrée"), ASK_NOTHING, NULL },
+	{ "sessions", "list", ACTION_SESSIONS, 0, { 0 }, "", N_("les sessions ouvertes de l'admin (* : celle-ci)"),
+	  ASK_NOTHING, NULL },
+	{ "sessions", "revoke", ACTION_SESSION_REVOKE, 1, { SLOT_ID }, N_("ID"),
+	  N_("fermer une session (la sienne : c'est une déconnexion)"), ASK_NOTHING, NULL },
 };
 #define COMMAND_COUNT (sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -183,6 +201,8 @@ void cli_usage(FILE *to)
 		"  --email E             signup finish, password reset : l'adresse de l'admin (défaut :\n"
 		"                        celle du dernier signup init / password forgot)\n"
 		"  --json                afficher la réponse JSON du serveur (caractères de contrôle échappés)\n"
+		"  --limit N, --admin E, --phone P\n"
+		"                        audit : N entrées (défaut 50), celles de cet admin, de ce téléphone\n"
 		"  --timeout S           abandonner une requête après S secondes (défaut 30)\n"
 		"  --headless            un script : une ligne de résultat par commande\n"
 		"  --keep-going          avec --headless : exécuter toutes les lignes, même après un échec\n"
@@ -205,7 +225,11 @@ struct outcome {
 		char value[600];
 	} lines[DETAIL_MAX];
 	int nlines;
-	char *json;        /* the server's body, cleaned (owned) */
+	char *json;        /* the server's body, cleaned (owned); one line per page for a listing */
+	char *listing;     /* audit, sessions list: one line per entry (owned) */
+	size_t listing_len;
+	int listed;        /* entries in the listing */
+	long long next;    /* audit: the `before` of the next page, 0 when none */
 	char note[1100];   /* what the token store said (stderr) */
 };
 
@@ -229,6 +253,38 @@ static void outcome_line(struct outcome *o, const char *label, const char *fmt, 
 	vsnprintf(o->lines[o->nlines].value, sizeof o->lines[o->nlines].value, fmt, ap);
 	va_end(ap);
 	o->lines[o->nlines++].label = label;
+}
+
+/* Adds one line to the listing; a line that cannot be had is dropped (out of memory). */
+static void outcome_list(struct outcome *o, const char *line)
+{
+	size_t len = strlen(line);
+	char *grown = realloc(o->listing, o->listing_len + len + 2);
+	if (!grown)
+		return;
+	o->listing = grown;
+	memcpy(o->listing + o->listing_len, line, len);
+	o->listing_len += len;
+	o->listing[o->listing_len++] = '\n';
+	o->listing[o->listing_len] = '\0';
+	o->listed++;
+}
+
+/* Adds text (owned) to the JSON shown: a listing's pages one a line, or after a space on a script's line. */
+static void outcome_json(struct outcome *o, char *text, char separator)
+{
+	if (!o->json) {
+		o->json = text;
+		return;
+	}
+	size_t had = strlen(o->json), len = strlen(text);
+	char *grown = realloc(o->json, had + len + 2);
+	if (grown) {
+		grown[had] = separator;
+		memcpy(grown + had + 1, text, len + 1);
+		o->json = grown;
+	}
+	free(text);
 }
 
 /* ---- passwords, never from argv ---- */
@@ -306,6 +362,83 @@ static int ask_password(struct cli *cli, const struct command *c, int from_stdin
 
 /* ---- what a result says, beyond the server's message ---- */
 
+/* An API time with the local clock beside it: "2026-…Z (14:37:05, heure locale)"; "—" for none. */
+static void local_time(const char *iso, char *out, size_t outsz)
+{
+	char local[64] = "";
+	time_t at = iso[0] ? client_time(iso) : -1;
+	struct tm tm;
+	if (!iso[0]) {
+		snprintf(out, outsz, "—");
+		return;
+	}
+	if (at >= 0 && localtime_r(&at, &tm))
+		strftime(local, sizeof local, _("%H:%M:%S, heure locale"), &tm);
+	snprintf(out, outsz, local[0] ? "%s (%s)" : "%s%s", iso, local);
+}
+
+/* Tab-separated fields, as guichetd audit prints them: "-" for an empty one, "\\" for a backslash
+   (the client already made every control character a '?', so no tab or newline is left in them). */
+static void join_fields(char *out, size_t outsz, const char *const *fields, int n)
+{
+	size_t o = 0;
+	for (int i = 0; i < n && o + 1 < outsz; i++) {
+		const char *f = fields[i][0] ? fields[i] : "-";
+		for (; *f && o + 2 < outsz; f++) {
+			if (*f == '\\')
+				out[o++] = '\\';
+			out[o++] = *f;
+		}
+		if (i + 1 < n && o + 1 < outsz)
+			out[o++] = '\t';
+	}
+	out[o] = '\0';
+}
+
+static void describe_citizen(const struct client_citizen *c, struct outcome *o)
+{
+	char when[128];
+	outcome_line(o, _("Téléphone"), "%s", c->phone);
+	if (c->nom[0] || c->prenom[0])
+		outcome_line(o, _("Nom"), "%s%s%s", c->prenom, c->prenom[0] ? " " : "", c->nom);
+	local_time(c->expires_at, when, sizeof when);
+	if (c->live)
+		outcome_line(o, _("Code"), _("en cours jusqu'à %s, %ld essai(s) restant(s)"), when, c->tries_left);
+	else
+		outcome_line(o, _("Code"), "%s", _("aucun en cours"));
+	if (c->cooldown > 0)
+		outcome_line(o, _("Délai"), _("nouvel envoi possible dans %ld s"), c->cooldown);
+	else
+		outcome_line(o, _("Délai"), "%s", _("aucun : un code peut être envoyé"));
+	outcome_line(o, _("Essais"), _("%ld erreur(s) permise(s) avant blocage"), c->budget_left);
+	local_time(c->last_sent_at, when, sizeof when);
+	if (c->last_sent_by[0])
+		outcome_line(o, _("Dernier envoi"), _("%s par %s"), when, c->last_sent_by);
+	else
+		outcome_line(o, _("Dernier envoi"), "%s", when);
+}
+
+static void describe_listing(const struct client_result *r, struct outcome *o)
+{
+	char line[1400];
+	for (int i = 0; r->has_audit && i < r->naudit; i++) {
+		const struct client_audit_entry *e = &r->audit[i];
+		const char *fields[] = { e->at, e->actor, e->event, e->outcome, e->ip, e->detail };
+		join_fields(line, sizeof line, fields, 6);
+		outcome_list(o, line);
+	}
+	if (r->has_audit)
+		o->next = r->audit_next;
+	for (int i = 0; r->has_sessions && i < r->nsessions; i++) {
+		const struct client_session *e = &r->sessions[i];
+		char id[32];
+		snprintf(id, sizeof id, "%lld", e->id);
+		const char *fields[] = { id, e->created_at, e->last_used_at, e->current ? "*" : "" };
+		join_fields(line, sizeof line, fields, 4);
+		outcome_list(o, line);
+	}
+}
+
 static void describe(const struct cli *cli, const struct action_run *run, struct outcome *o)
 {
 	const struct client_result *r = &run->r;
@@ -333,6 +466,12 @@ static void describe(const struct cli *cli, const struct action_run *run, struct
 			outcome_line(o, "", "%s", _(CLIENT_CODE_BY_SMS));
 		outcome_line(o, _("Expire"), local[0] ? "%s (%s)" : "%s%s", r->expires_at, local);
 	}
+	if (run->status == EXIT_DONE && r->has_citizen)
+		describe_citizen(&r->citizen, o);
+	if (run->status == EXIT_DONE)
+		describe_listing(r, o);
+	if (run->status == EXIT_DONE && run->id == ACTION_SESSION_REVOKE && run->token_forgotten)
+		outcome_line(o, "", "%s", _("C'était cette session : jeton supprimé, vous êtes déconnecté."));
 	if (run->status == EXIT_REFUSED && r->retry_after > 0)
 		outcome_line(o, "", _("Réessayer dans %ld s."), r->retry_after);
 }
@@ -364,6 +503,56 @@ static void name_usage(const char *name, FILE *to)
 			command_usage(&COMMANDS[i], to);
 }
 
+/* Sends the checked run and waits for its end (the token store's part included); the outcome says it. */
+static int perform(struct cli *cli, struct action_run *run, int json, int script, struct outcome *o)
+{
+	int code = action_send(run, &cli->net);
+	if (code == EXIT_DONE) {
+		do
+			client_call_run(&run->call);
+		while (action_answered(run, &cli->net));
+		code = action_end(run, &cli->tokens);
+		if (run->note[0])
+			snprintf(o->note, sizeof o->note, "%s", run->note);
+		if (json && run->r.raw_json && run->r.raw_json[0]) {
+			char *clean = client_clean_json(run->r.raw_json, strlen(run->r.raw_json), script);
+			if (clean)
+				outcome_json(o, clean, script ? ' ' : '\n');
+		}
+	}
+	outcome_set(o, code, "%s", run->r.message);
+	describe(cli, run, o);
+	action_release(run);
+	return code;
+}
+
+/* Whether session id is the one of this token (so revoking it is a logout); 0 when that cannot be told. */
+static int current_session(struct cli *cli, const char *token, long long id)
+{
+	struct action_run run;
+	int current = 0;
+	if (action_check(&run, ACTION_SESSIONS, NULL, token, &cli->tokens) == EXIT_DONE &&
+	    action_send(&run, &cli->net) == EXIT_DONE) {
+		client_call_run(&run.call);
+		action_answered(&run, &cli->net);
+		for (int i = 0; run.r.has_sessions && i < run.r.nsessions; i++)
+			if (run.r.sessions[i].id == id)
+				current = run.r.sessions[i].current;
+	}
+	action_release(&run);
+	return current;
+}
+
+/* audit's --limit: 1 to 100,000 entries (default 50); -1 when not a number in that range. */
+static int audit_limit(const char *text)
+{
+	if (!text)
+		return CLIENT_AUDIT_PAGE;
+	char *end;
+	long n = strtol(text, &end, 10);
+	return end != text && *end == '\0' && n >= 1 && n <= 100000 ? (int)n : -1;
+}
+
 /* Token, password, request, answer, local effects: every command goes this way, through the actions. */
 static int run_command(struct cli *cli, const struct cli_args *a, int script, struct outcome *o)
 {
@@ -387,13 +576,28 @@ static int run_command(struct cli *cli, const struct cli_args *a, int script, st
 				   c->sub ? " " : "", c->sub ? c->sub : "");
 	}
 	for (int i = 0; code == EXIT_DONE && i < c->nargs; i++) {
-		const char *w = a->words[skip + i];
+		const char *w = a->words[skip + i] ? a->words[skip + i] : "";
 		switch (c->slots[i]) {
 		case SLOT_EMAIL: in.email = w; break;
 		case SLOT_MATRICULE: in.matricule = w; break;
 		case SLOT_CODE: in.code = w; break;
 		case SLOT_PHONE: in.phone = w; break;
+		case SLOT_ID: {
+			char *end;
+			in.id = strtoll(w, &end, 10);
+			if (end == w || *end || in.id <= 0)
+				code = outcome_set(o, EXIT_USAGE, _("Identifiant de session invalide : %s"), w);
+			break;
 		}
+		}
+	}
+	if (code == EXIT_DONE && c->action == ACTION_AUDIT) {
+		in.admin = a->admin;
+		in.phone = a->phone;
+		if ((in.limit = audit_limit(a->limit)) < 0)
+			code = outcome_set(o, EXIT_USAGE, _("--limit : un nombre d'entrées de 1 à 100000, pas « %s »."), a->limit);
+	} else if (code == EXIT_DONE && (a->limit || a->admin || a->phone)) {
+		code = outcome_set(o, EXIT_USAGE, "%s", _("--limit, --admin et --phone sont des options de « audit »."));
 	}
 	struct action_run run;
 	char warn[1100] = "";
@@ -414,23 +618,21 @@ static int run_command(struct cli *cli, const struct cli_args *a, int script, st
 	}
 	if (warn[0])
 		snprintf(o->note, sizeof o->note, "%s", warn);
+	if (code == EXIT_DONE && c->action == ACTION_SESSION_REVOKE)
+		run.in.current = current_session(cli, token, in.id);
 	if (code == EXIT_DONE) {
 		run.in.password = password;
-		code = action_send(&run, &cli->net);
-		wipe(password, sizeof password);
-		if (code == EXIT_DONE) {
-			do
-				client_call_run(&run.call);
-			while (action_answered(&run, &cli->net));
-			code = action_end(&run, &cli->tokens);
-			if (run.note[0])
-				snprintf(o->note, sizeof o->note, "%s", run.note);
-			if ((cli->json || a->json) && run.r.raw_json && run.r.raw_json[0])
-				o->json = client_clean_json(run.r.raw_json, strlen(run.r.raw_json), script);
-		}
-		outcome_set(o, code, "%s", run.r.message);
-		describe(cli, &run, o);
-		action_release(&run);
+		code = perform(cli, &run, cli->json || a->json, script, o);
+	}
+	/* audit: page after page until --limit entries or the oldest */
+	while (code == EXIT_DONE && c->action == ACTION_AUDIT && o->next && o->listed < in.limit) {
+		in.id = o->next;
+		int left = in.limit - o->listed;
+		struct action_input page = in;
+		page.limit = left < CLIENT_AUDIT_PAGE ? left : CLIENT_AUDIT_PAGE;
+		code = action_check(&run, ACTION_AUDIT, &page, token, &cli->tokens);
+		code = code == EXIT_DONE ? perform(cli, &run, cli->json || a->json, script, o)
+					 : outcome_set(o, code, "%s", run.r.message);
 	}
 	wipe(password, sizeof password);
 	credstore_free_token(token);
@@ -445,6 +647,13 @@ static size_t label_width(const struct outcome *o)
 		if (text_width(o->lines[i].label) > w)
 			w = text_width(o->lines[i].label);
 	return w;
+}
+
+/* audit and sessions list print their entries, one per line. */
+static int is_listing(const struct cli_args *a)
+{
+	const struct command *c = a->nwords ? find_command(a) : NULL;
+	return c && (c->action == ACTION_AUDIT || c->action == ACTION_SESSIONS);
 }
 
 int cli_command(struct cli *cli, const struct cli_args *a)
@@ -463,6 +672,10 @@ int cli_command(struct cli *cli, const struct cli_args *a)
 		fprintf(stderr, "guichet: %s\n", o.note);
 	if (o.json) {
 		printf("%s\n", o.json);
+	} else if (code == EXIT_DONE && (o.listing || o.listed == 0) && is_listing(a)) {
+		/* a listing is its lines, as guichetd audit prints them; nothing when it is empty */
+		if (o.listing)
+			fputs(o.listing, stdout);
 	} else {
 		fprintf(to, "%s%s\n", code == EXIT_DONE ? "" : "guichet: ", o.message);
 		size_t w = label_width(&o);
@@ -475,6 +688,7 @@ int cli_command(struct cli *cli, const struct cli_args *a)
 		}
 	}
 	free(o.json);
+	free(o.listing);
 	return code;
 }
 
@@ -515,6 +729,9 @@ static void result_text(const struct outcome *o, int json, char *out, size_t out
 	for (int i = 0; !(json && o->json) && i < o->nlines && n < outsz; i++)
 		n += (size_t)snprintf(out + n, outsz - n, " | %s%s%s", o->lines[i].label,
 				      o->lines[i].label[0] ? _(" : ") : "", o->lines[i].value);
+	/* a listing's lines hold tabs: a script's result line only counts them */
+	if (!(json && o->json) && (o->listing || o->next) && n < outsz)
+		snprintf(out + n, outsz - n, _(" | %d entrée(s)"), o->listed);
 }
 
 /* TAP: a '#' in a description starts a directive unless escaped. */
@@ -572,6 +789,7 @@ int cli_script(struct cli *cli)
 		}
 		fflush(stdout);
 		free(o.json);
+		free(o.listing);
 		if (code != EXIT_DONE && worst == EXIT_DONE)
 			worst = code;
 	}

@@ -27,6 +27,7 @@ struct cli {
 /* What one command line, or one --headless line, asked for. Strings point into argv. */
 struct cli_args {
 	const char *server, *cacert, *token_store, *timeout, *email;
+	const char *limit, *admin, *phone; /* audit's filters */
 	int headless, keep_going, tap, json, password_stdin, finally, help, version;
 	char *words[CLI_WORDS_MAX]; /* the subcommand and its arguments, options taken out */
 	int nwords;
@@ -36,7 +37,8 @@ struct cli_args {
  * The one parser: options may stand anywhere, before or after the subcommand
  * (getopt_long, in order, whatever POSIXLY_CORRECT says). argv[0] is the
  * program. script_line: a --headless line, where only a command's own options
- * (--json, --password-stdin, --email, --finally) are allowed. Returns 0, or
+ * (--json, --password-stdin, --email, --finally, audit's --limit, --admin,
+ * --phone) are allowed. Returns 0, or
  * EXIT_USAGE with msg saying why. Not reentrant (getopt's state).
  */
 int cli_parse(int argc, char **argv, int script_line, struct cli_args *a, char *msg, size_t msgsz);

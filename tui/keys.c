@@ -7,17 +7,17 @@
 
 const struct key_help KEYS_HELP[] = {
 	{ N_("Tab / Maj-Tab"), N_("champ suivant / précédent") },
-	{ N_("↑ ↓"), N_("champ ou choix ; ↑ : numéros saisis") },
-	{ N_("Entrée"), N_("valider") },
-	{ N_("Échap"), N_("annuler la requête, ou revenir") },
-	{ N_("Début Fin ^A ^E"), N_("début ou fin du champ") },
-	{ N_("^U ^W ^K"), N_("effacer avant, le mot, après") },
+	{ N_("↑ ↓ PgUp PgDn"), N_("champ, choix, ligne ; ↑ : historique") },
+	{ N_("Entrée / Échap"), N_("valider / annuler la requête, revenir") },
+	{ N_("^A ^E ^U ^W ^K"), N_("début, fin ; effacer avant/mot/après") },
 	{ N_("F1 ^G ?"), N_("cette aide (? hors des champs)") },
 	{ N_("F2 ^N"), N_("inscription") },
 	{ N_("F3 ^O"), N_("mot de passe oublié") },
 	{ N_("F4 ^T"), N_("voir ou masquer le mot de passe") },
 	{ N_("F5 ^R"), N_("envoyer le code, actualiser") },
-	{ N_("1 à 6"), N_("choix du menu") },
+	{ N_("F6 ^D"), N_("débloquer, révoquer (support)") },
+	{ N_("/ n N"), N_("chercher, suivant, précédent") },
+	{ N_("1 à 9"), N_("choix du menu") },
 	{ N_("^Q ^C"), N_("quitter") },
 };
 const int KEYS_HELP_COUNT = (int)(sizeof KEYS_HELP / sizeof KEYS_HELP[0]);
@@ -30,7 +30,7 @@ static const struct {
 	enum request req;
 } SEQUENCES[] = {
 	{ "[11~", REQ_HELP }, { "[12~", REQ_SIGNUP }, { "[13~", REQ_FORGOT }, { "[14~", REQ_REVEAL },
-	{ "[15~", REQ_RESEND }, { "[[A", REQ_HELP }, { "[[B", REQ_SIGNUP }, { "[[C", REQ_FORGOT },
+	{ "[15~", REQ_RESEND }, { "[17~", REQ_ALT }, { "[5~", REQ_PAGE_UP }, { "[6~", REQ_PAGE_DOWN }, { "[[A", REQ_HELP }, { "[[B", REQ_SIGNUP }, { "[[C", REQ_FORGOT },
 	{ "[[D", REQ_REVEAL }, { "[[E", REQ_RESEND }, { "OP", REQ_HELP }, { "OQ", REQ_SIGNUP },
 	{ "OR", REQ_FORGOT }, { "OS", REQ_REVEAL }, { "[A", REQ_UP }, { "OA", REQ_UP },
 	{ "[B", REQ_DOWN }, { "OB", REQ_DOWN }, { "[C", REQ_RIGHT }, { "OC", REQ_RIGHT },
@@ -59,6 +59,9 @@ static enum request from_keycode(wint_t wch)
 	case KEY_F(3): return REQ_FORGOT;
 	case KEY_F(4): return REQ_REVEAL;
 	case KEY_F(5): return REQ_RESEND;
+	case KEY_F(6): return REQ_ALT;
+	case KEY_PPAGE: return REQ_PAGE_UP;
+	case KEY_NPAGE: return REQ_PAGE_DOWN;
 	default: return REQ_NONE;
 	}
 }
@@ -83,6 +86,7 @@ static enum request from_char(wint_t wch)
 	case CTRL('o'): return REQ_FORGOT;
 	case CTRL('t'): return REQ_REVEAL;
 	case CTRL('r'): return REQ_RESEND;
+	case CTRL('d'): return REQ_ALT;
 	default: return REQ_NONE;
 	}
 }

@@ -2,7 +2,8 @@
 #define GUICHET_KEYS_H
 /*
  * Keys become requests before any screen sees them (as tig maps keys to
- * requests). Every function key has a Ctrl alias, for terminals that keep
+ * requests). REQ_ALT is a screen's second action (F6 ^D: Débloquer,
+ * Révoquer). Every function key has a Ctrl alias, for terminals that keep
  * F1 for themselves; escape sequences this console does not know are
  * swallowed whole, never taken as Esc followed by text.
  */
@@ -11,7 +12,7 @@
 #define REQUESTS(_) \
 	_(NONE) _(CHAR) _(NEXT) _(PREV) _(UP) _(DOWN) _(LEFT) _(RIGHT) _(HOME) _(END) \
 	_(BACKSPACE) _(DELETE) _(KILL_START) _(KILL_WORD) _(KILL_END) _(SUBMIT) _(BACK) _(QUIT) \
-	_(HELP) _(SIGNUP) _(FORGOT) _(REVEAL) _(RESEND) _(RESIZE)
+	_(HELP) _(SIGNUP) _(FORGOT) _(REVEAL) _(RESEND) _(ALT) _(PAGE_UP) _(PAGE_DOWN) _(RESIZE)
 
 enum request {
 #define REQUEST_ENUM(name) REQ_##name,

@@ -6,7 +6,7 @@ _guichet()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local options="--server --cacert --token-store --timeout --password-stdin --email --json
-		--headless --keep-going --tap --finally --version --help"
+		--limit --admin --phone --headless --keep-going --tap --finally --version --help"
 	local commands="login logout whoami health signup password email otp citizen audit sessions"
 	# "--token-store=fi": bash splits the word at '='
 	if [[ $cur == = ]]; then
@@ -25,7 +25,7 @@ _guichet()
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
-	--server | --timeout | --email)
+	--server | --timeout | --email | --limit | --admin | --phone)
 		return
 		;;
 	esac
@@ -38,7 +38,7 @@ _guichet()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		word=${COMP_WORDS[i]}
 		case $word in
-		--server | --cacert | --token-store | --timeout | --email)
+		--server | --cacert | --token-store | --timeout | --email | --limit | --admin | --phone)
 			[[ ${COMP_WORDS[i + 1]} == = ]] && ((i++))
 			((i++))
 			;;

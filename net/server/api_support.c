@@ -65,6 +65,22 @@ static int limit_state(struct call *c, enum limit_id id, const char *subject, in
 	return 0;
 }
 
+/* Who sent the citizen's last code: the newest "citizen.code" sent among the phone's recent entries. */
+struct last_sender {
+	char actor[320];
+	int found;
+};
+
+static void find_sender(const struct audit_row *row, void *ctx)
+{
+	struct last_sender *ls = ctx;
+	if (!ls->found && strcmp(row->event, "citizen.code") == 0 &&
+	    (strcmp(row->outcome, "created") == 0 || strcmp(row->outcome, "resent") == 0)) {
+		snprintf(ls->actor, sizeof ls->actor, "%s", row->email[0] ? row->email : "anonyme");
+		ls->found = 1;
+	}
+}
+
 /* The citizen's state as data; NULL after answering 404 or 500. */
 static cJSON *citizen_json(struct call *c, const char *phone)
 {
@@ -92,6 +108,11 @@ static cJSON *citizen_json(struct call *c, const char *phone)
 	cJSON_AddNumberToObject(data, "cooldownSeconds", (double)cooldown);
 	cJSON_AddNumberToObject(data, "guessBudgetLeft", (double)budget_left);
 	cJSON_AddItemToObject(data, "lastSentAt", json_time(cs.last_sent_at));
+	/* the trail says who; looking back one page is enough for a code still worth asking about */
+	struct last_sender ls = { .found = 0 };
+	if (cs.last_sent_at)
+		store_audit_page(c->app->store, 0, AUDIT_PAGE_MAX, NULL, phone, find_sender, &ls);
+	cJSON_AddItemToObject(data, "lastSentBy", ls.found ? cJSON_CreateString(ls.actor) : cJSON_CreateNull());
 	return data;
 }
 

@@ -727,5 +727,126 @@ def messages_in_french_or_english_never_mixed():
     c.cleanup()
 
 
+# ---- the support desk (contract §9.6) ----
+
+def logged_in(s, email="admin@example.cm", store="file"):
+    c = Console(s, store=store)
+    rc(c.run("login", email, "--password-stdin", input=PASSWORD + "\n"), 0, "login")
+    return c
+
+
+@test
+def citizen_show_and_unlock():
+    s = Server(cooldown=60)
+    s.cli("citizen", "add", "--phone", "0123456789", "--nom", "Mballa", "--prenom", "Awa", check_rc=0)
+    ready_admin(s)
+    c = logged_in(s)
+    try:
+        p = c.run("citizen", "show", "01 23 45 67 89")
+        rc(p, 0, "citizen show")
+        check(p.out.startswith("Citoyen trouvé.\n"), p.out)
+        check(re.search(r"^Code +: aucun en cours$", p.out, re.M) and re.search(r"^Nom +: Awa Mballa$", p.out, re.M), p.out)
+        check(re.search(r"^Dernier envoi : —$", p.out, re.M), p.out)
+        code = re.search(r"^Code +: (\d+)$", c.run("otp", "send", "0123456789").out, re.M).group(1)
+        for _ in range(2):
+            s.post("/otp/verify", {"phoneNumber": "0123456789", "otp": "000000" if code != "000000" else "111111"})
+        p = c.run("citizen", "show", "0123456789")
+        check(re.search(r"^Code +: en cours jusqu'à \S+Z \(\d\d:\d\d:\d\d, heure locale\), 3 essai", p.out, re.M), p.out)
+        check(re.search(r"^Délai +: nouvel envoi possible dans (60|59|58|57) s$", p.out, re.M), p.out)
+        check(re.search(r"^Essais +: 98 erreur\(s\) permise\(s\) avant blocage$", p.out, re.M), p.out)
+        check(re.search(r"^Dernier envoi : \S+Z \(.*\) par admin@example.cm$", p.out, re.M), p.out)
+        p = c.run("citizen", "unlock", "0123456789")
+        rc(p, 0, "unlock")
+        check(p.out.startswith("Citoyen débloqué.\n") and "aucun : un code peut être envoyé" in p.out and
+              " 100 erreur" in p.out, p.out)
+        rc(c.run("otp", "resend", "0123456789"), 0, "the cooldown is gone")
+        p = c.run("citizen", "show", "0000000000")
+        rc(p, 1, "unknown citizen")
+        check("Numéro de téléphone introuvable ou non associé à un Citoyen" in p.err, p.err)
+        p = c.run("citizen", "show", "0123456789", "--json")
+        eq(json.loads(p.out)["data"]["phoneNumber"], "0123456789")
+        rc(Console(s).run("citizen", "show", "0123456789"), 1, "not logged in")
+    finally:
+        c.cleanup()
+
+
+@test
+def audit_prints_tab_separated_lines_pages_and_filters():
+    s = Server()
+    s.add_citizen("0123456789")
+    s.add_citizen("0677000001")
+    ready_admin(s)
+    ready_admin(s, "other@example.cm")
+    c = logged_in(s)
+    try:
+        s.post("/otp", {"type": "create", "phoneNumber": "0123456789"})
+        for _ in range(130):
+            s.post("/otp", {"type": "resend", "phoneNumber": "0123456789"})
+        p = c.run("audit")
+        rc(p, 0, "audit")
+        lines = p.out.splitlines()
+        eq(len(lines), 50, "the default limit")
+        fields = lines[0].split("\t")
+        eq(len(fields), 6, lines[0])
+        check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", fields[0]), fields)
+        eq(fields[1:4], ["anonyme", "citizen.code", "resent"])
+        eq(fields[5], "0123456789")
+        # the same lines as guichetd audit's (a header, then oldest first)
+        server = s.cli("audit", check_rc=0).stdout.decode().splitlines()
+        eq(lines[:10], server[1:][::-1][:10])
+        p = c.run("audit", "--limit", "120")
+        eq(len(p.out.splitlines()), 120, "three pages of 50, 50 and 20")
+        eq(len(set(p.out.splitlines())), len(p.out.splitlines()), "no entry twice across pages")
+        p = c.run("audit", "--admin", "other@example.cm")
+        check(p.out and all(line.split("\t")[1] == "other@example.cm" for line in p.out.splitlines()), p.out)
+        rc(c.run("otp", "send", "0677000001"), 0)
+        p = c.run("audit", "--phone", "06 77 00 00 01")
+        eq([line.split("\t")[1:4] for line in p.out.splitlines()], [["admin@example.cm", "citizen.code", "created"]])
+        p = c.run("audit", "--limit", "2", "--json")
+        eq(len(json.loads(p.out)["data"]["entries"]), 2)
+        for bad in (["audit", "--limit", "0"], ["audit", "--limit", "x"], ["whoami", "--limit", "3"]):
+            rc(c.run(*bad), 2, bad)
+        p = c.run("--headless", input="audit --limit 3\nsessions list\n")
+        lines = p.out.splitlines()
+        check(re.fullmatch(r"ok\t1\taudit --limit 3\tOK \| 3 entrée\(s\)", lines[0]), lines)
+        check(re.fullmatch(r"ok\t2\tsessions list\tOK \| 1 entrée\(s\)", lines[1]), lines)
+    finally:
+        c.cleanup()
+
+
+@test
+def sessions_list_and_revoke_another_then_this_one():
+    s = Server()
+    ready_admin(s)
+    other = logged_in(s)
+    c = logged_in(s)
+    try:
+        p = c.run("sessions", "list")
+        rc(p, 0, "sessions list")
+        rows = [line.split("\t") for line in p.out.splitlines()]
+        eq(len(rows), 2, rows)
+        mine = [r[0] for r in rows if r[3] == "*"]
+        theirs = [r[0] for r in rows if r[3] == "-"]
+        eq((len(mine), len(theirs)), (1, 1), rows)
+        p = c.run("sessions", "revoke", theirs[0])
+        rc(p, 0, "revoke the other")
+        eq(p.out.strip(), "Session révoquée.")
+        rc(other.run("whoami"), 1, "the other session is over")
+        p = c.run("sessions", "revoke", theirs[0])
+        rc(p, 1, "already revoked")
+        check("Session introuvable." in p.err, p.err)
+        rc(c.run("sessions", "revoke", "abc"), 2, "not an id")
+        p = c.run("sessions", "revoke", mine[0])
+        rc(p, 0, "revoke this one")
+        check("Session révoquée." in p.out and "déconnect" in p.out, p.out)
+        eq(c.token_file(), [], "the token is forgotten")
+        p = c.run("whoami")
+        rc(p, 1, "logged out")
+        check("Non connecté." in p.err, p.err)
+    finally:
+        c.cleanup()
+        other.cleanup()
+
+
 if __name__ == "__main__":
     main()

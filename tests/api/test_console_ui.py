@@ -537,6 +537,7 @@ def stable_text(text, server_url):
     text = text.replace(server_url, "SERVER")
     text = UUID.sub("MATRICULE", text)
     text = re.sub(r"\d\d:\d\d:\d\d", "HH:MM:SS", text)
+    text = re.sub(r"(?<!\d)\d\d/\d\d(/\d{4})?(?!\d)", lambda m: "DD/MM/YYYY" if m.group(1) else "DD/MM", text)
     text = re.sub(r"(?<![\d:])\d\d:\d\d(?![\d:])", "MM:SS", text)
     return re.sub(r"(?<!\d)\d{6}(?!\d)", "CODE", text)
 
@@ -615,6 +616,21 @@ def every_screen(lang, env):
         t.keys("4")
         screen("changer_email", "Changer l'adresse e-mail" if fr else "Change e-mail address")
         t.keys("Escape")
+        t.keys("7")
+        t.wait_for("guichet — Citoyen" if fr else "guichet — Citizen")
+        t.type("0123456789")
+        t.keys("Enter")
+        t.wait_for("Citoyen trouvé.")
+        screen("citoyen", "Citoyen" if fr else "Citizen")
+        t.keys("Escape")
+        t.keys("8")
+        t.wait_for("citizen.code created")
+        screen("journal", "Journal" if fr else "Audit log")
+        t.keys("Escape")
+        t.keys("9")
+        t.wait_for("← cette session" if fr else "← this session")
+        screen("sessions", "Sessions")
+        t.keys("Escape")
         t.keys("F1")
         t.wait_for("Aide — touches" if fr else "Help — keys")
         screen("aide", "Menu")
@@ -676,7 +692,7 @@ def lang_c_draws_every_label_in_ascii():
         same_screen(dumped(dump, s.url), "connexion-80x24.ascii")
         t.keys("F1")
         shown = t.wait_for("Aide - touches")
-        for text in ["Entree           valider", "Echap            annuler la requete, ou revenir",
+        for text in ["Entree / Echap   valider / annuler la requete, revenir",
                      "F3 ^O            mot de passe oublie", "F4 ^T            voir ou masquer le mot de passe"]:
             check(text in shown, f"{text}:\n{shown}")
         check(shown.count("|") >= 26, "an ASCII frame")
@@ -999,6 +1015,127 @@ def a_keyring_that_does_not_answer_never_freezes_the_screen():
         t.close()
         srv.close()
         shutil.rmtree(d, ignore_errors=True)
+
+
+# ---- the support desk's screens (contract §9.6) ----
+
+@test
+def citoyen_looks_up_sends_and_unlocks():
+    s = Server(cooldown=60)
+    s.cli("citizen", "add", "--phone", "0123456789", "--nom", "Mballa", "--prenom", "Awa", check_rc=0)
+    ready_admin(s)
+    t = Terminal(s.url, cols=80, rows=24)
+    try:
+        login_to_menu(t)
+        t.keys("7")
+        t.wait_for("guichet — Citoyen")
+        t.type("01 23 45 67 89")
+        t.keys("Enter")  # look up
+        shown = t.wait_for("Citoyen trouvé.")
+        check(re.search(r"Citoyen +Awa Mballa", shown) and re.search(r"Code +aucun en cours", shown), shown)
+        check(re.search(r"Dernier envoi +jamais", shown), shown)
+        t.keys("F5")  # send: a create, then the state again
+        shown = t.wait_for(re.compile(r"Code +en cours jusqu'à \d\d:\d\d \(dans 0[45]:\d\d\) · 5 essai\(s\)"))
+        check("OTP créé avec succès" in shown and re.search(r"Code envoyé : \d{6}", shown), shown)
+        check(re.search(r"Délai d'envoi +nouvel envoi possible dans \d\d s", shown), shown)
+        check(re.search(r"Dernier envoi +\d\d/\d\d \d\d:\d\d:\d\d par admin@example.cm", shown), shown)
+        code = re.search(r"Code envoyé : (\d{6})", shown).group(1)
+        s.post("/otp/verify", {"phoneNumber": "0123456789", "otp": "000000" if code != "000000" else "111111"})
+        t.keys("Enter")  # refresh
+        t.wait_for(re.compile(r"· 4 essai\(s\)\n(.*\n)*.*Essais +99 erreur", re.M))
+        t.keys("F5")  # within the cooldown: refused, and the state says until when
+        shown = t.wait_for("Veuillez patienter")
+        t.keys("C-d")  # unlock, after a confirmation
+        t.wait_for("Débloquer 0123456789")
+        t.keys("n")
+        t.wait_for("Déblocage annulé.")
+        t.keys("F6")
+        t.wait_for("Débloquer 0123456789")
+        t.keys("o")
+        shown = t.wait_for("Citoyen débloqué.")
+        check(re.search(r"Délai d'envoi +aucun : un code peut être envoyé", shown), shown)
+        check(re.search(r"Essais +100 erreur", shown), shown)
+        t.keys("F5")
+        t.wait_for("OTP régénéré avec succès")
+    finally:
+        t.close()
+
+
+@test
+def journal_scrolls_across_a_page_and_searches():
+    s = Server()
+    s.add_citizen("0123456789")
+    s.add_citizen("0677000001")
+    ready_admin(s)
+    s.post("/otp", {"type": "create", "phoneNumber": "0677000001"})
+    s.post("/otp", {"type": "create", "phoneNumber": "0123456789"})
+    for _ in range(60):
+        s.post("/otp", {"type": "resend", "phoneNumber": "0123456789"})
+    t = Terminal(s.url, cols=80, rows=24)
+    try:
+        login_to_menu(t)
+        t.keys("8")
+        shown = t.wait_for("50 entrée(s) chargée(s), d'autres plus anciennes")
+        check(re.search(r"\d\d/\d\d \d\d:\d\d:\d\d admin@example.cm +login ok", shown), "newest first")
+        for _ in range(49):
+            t.keys("Down")
+        t.wait_for(re.compile(r"6\d entrée\(s\) chargée\(s\)$", re.M))  # the next page came: none older left
+        t.keys("PPage", "PPage", "PPage", "PPage", "PPage")
+        t.keys("Home")
+        t.keys("/")
+        t.wait_for("Chercher :")
+        t.type("0677")
+        t.keys("Enter")
+        shown = t.wait_for(re.compile(r"citizen.code created +0677000001"))
+        sel = [l for l in shown.split("\n") if "0677000001" in l]
+        check(sel, shown)
+        t.keys("Enter")
+        shown = t.wait_for("Entrée ou Échap : revenir à la liste.")
+        check(re.search(r"Événement +citizen.code", shown) and re.search(r"Détail +0677000001", shown) and
+              re.search(r"Adresse IP +127.0.0.1", shown), shown)
+        t.keys("Escape")
+        t.wait_for("/ n N chercher")  # the list and its legend again
+        t.keys("n")
+        t.wait_for("« 0677 » : pas d'autre entrée.")
+        t.keys("t")
+        t.wait_for("Téléphone (vide : tous) :")
+        t.type("0677000001")
+        t.keys("Enter")
+        shown = t.wait_for("Filtres : admin tous · téléphone 0677000001")
+        rows = [l for l in shown.split("\n") if re.match(r" +\d\d/\d\d ", l)]
+        eq(len(rows), 1, shown)
+        t.keys("Escape")
+        t.wait_for("guichet — Menu")
+    finally:
+        t.close()
+
+
+@test
+def sessions_revokes_another_then_this_one_logs_out():
+    s = Server()
+    ready_admin(s)
+    other = s.post("/api/admin/login", {"email": "admin@example.cm", "password": PASSWORD}).data["token"]
+    t = Terminal(s.url, cols=80, rows=24)
+    try:
+        login_to_menu(t)
+        t.keys("9")
+        shown = t.wait_for("← cette session")
+        rows = [l for l in shown.split("\n") if re.match(r" +\d+ +\d\d/\d\d/\d{4}", l)]
+        eq(len(rows), 2, shown)
+        check("cette session" in rows[0] and "cette session" not in rows[1], rows)
+        t.keys("Down", "Delete")
+        t.wait_for("Révoquer la session 1 ? o : oui")
+        t.keys("o")
+        t.wait_for("Session révoquée.")
+        eq(s.request("GET", "/api/admin/me", token=other).status, 401, "the other session is over")
+        shown = t.wait_for(re.compile(r"(?s)cette session(?!.*\d\d/\d\d/\d{4})"))
+        t.keys("F6")
+        t.wait_for("celle-ci (vous serez déconnecté)")
+        t.keys("y")
+        t.wait_for("guichet — Connexion")
+        t.wait_for("Session révoquée : c'était la vôtre, vous êtes déconnecté.")
+    finally:
+        t.close()
 
 
 if __name__ == "__main__":

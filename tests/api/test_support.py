@@ -51,7 +51,7 @@ def citizen_state_follows_codes_guesses_and_unlock():
     eq(r.message, "Citoyen trouvé.")
     eq(r.data, {"phoneNumber": PHONE, "nom": None, "prenom": None,
                 "otp": {"live": False, "expiresAt": None, "triesLeft": 0},
-                "cooldownSeconds": 0, "guessBudgetLeft": 100, "lastSentAt": None})
+                "cooldownSeconds": 0, "guessBudgetLeft": 100, "lastSentAt": None, "lastSentBy": None})
     eq(get(s, "/api/admin/citizens/98.76.54.32.10", token).data["nom"], "Mballa")
     code = s.post("/otp", {"type": "create", "phoneNumber": PHONE}).data["otp"]
     for _ in range(2):
@@ -62,6 +62,10 @@ def citizen_state_follows_codes_guesses_and_unlock():
     eq(d["guessBudgetLeft"], 98)
     check(50 < d["cooldownSeconds"] <= 60, d)
     check(re.fullmatch(ISO, d["lastSentAt"]), d)
+    eq(d["lastSentBy"], "anonyme", "the code was asked without a token")
+    s.post(f"/api/admin/citizens/{PHONE}/unlock", token=token)
+    s.request("POST", "/otp", {"type": "resend", "phoneNumber": PHONE}, token=token)
+    eq(get(s, f"/api/admin/citizens/{PHONE}", token).data["lastSentBy"], "admin@example.cm")
     eq(s.post("/otp", {"type": "resend", "phoneNumber": PHONE}).status, 429)
     r = s.post(f"/api/admin/citizens/{PHONE}/unlock", token=token)
     eq(r.status, 200, r)
