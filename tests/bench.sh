@@ -4,6 +4,7 @@
 # Each line: route, requests/s, p50 and p99 latency, server RSS after the run.
 #   SQLite:      GET /health, POST /otp (create/resend mix), POST /otp/verify, POST login, GET me
 #   PostgreSQL:  POST /otp with one node, and with two nodes on one database
+# Then the console: first frame, RSS, CPU while idle.
 # Ends with the ratios otp/health, login/(cores / one Argon2id time), PostgreSQL/SQLite.
 # Prints figures; asserts nothing. Needs wrk (apt-get install wrk).
 set -eu
@@ -125,6 +126,34 @@ if [ "${BENCH_PG:-1}" = 1 ]; then
 	printf '%-34s %10s req/s   (two nodes, %d connections each)\n' "POST /otp (PostgreSQL, 2 nodes)" \
 		"$(cat "$dir/pg2.rate")" $((CONNS / 2))
 fi
+
+# The console: time from exec to its first frame (read from a pseudo-terminal at 80x24),
+# its RSS, and the CPU it uses in 5 s idle on the Connexion screen.
+make --no-print-directory -s build/guichet
+GUICHET_SERVER=$url /usr/bin/python3 - <<'PY'
+import fcntl, os, pty, struct, termios, time
+t0 = time.perf_counter()
+pid, fd = pty.fork()
+if pid == 0:
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    os.execve("./build/guichet", ["guichet"], dict(os.environ, TERM="xterm-256color", LANG="C.UTF-8",
+                                                     GUICHET_TOKEN_STORE="none"))
+seen = b""
+while b"Connexion" not in seen:
+    seen += os.read(fd, 65536)
+first = (time.perf_counter() - t0) * 1000
+def cpu_ms():
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+time.sleep(1)
+before = cpu_ms()
+time.sleep(5)
+idle = cpu_ms() - before
+rss = [l.split()[1] for l in open(f"/proc/{pid}/status") if l.startswith("VmRSS")][0]
+os.kill(pid, 15)
+os.waitpid(pid, 0)
+print(f"console: first frame {first:.1f} ms after exec · RSS {int(rss) / 1024:.1f} MiB · CPU {idle:.0f} ms in 5 s idle")
+PY
 
 r() { cat "$dir/$1.rate" 2>/dev/null || echo 0; }
 echo

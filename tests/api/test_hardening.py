@@ -325,5 +325,43 @@ def kill_9_under_load_keeps_every_acknowledged_otp():
     eq(lost, [], f"of {len(acked)} acknowledged OTPs")
 
 
+@test
+def a_batch_with_failing_steps_keeps_its_neighbours():
+    """Concurrent creates share group commits; the 23 losers of a race on one phone (each a
+    step rolled back to its savepoint) must not cost the 24 other phones their codes."""
+    s = Server("--rate-limit", "0")
+    phones = [f"06{i:08d}" for i in range(25)]
+    csv = os.path.join(s.tmp, "c.csv")
+    with open(csv, "w") as f:
+        f.write("phone\n" + "\n".join(phones) + "\n")
+    s.cli("citizen", "import", csv, check_rc=0)
+    targets = [phones[0]] * 24 + phones[1:]
+    answers = {}
+    barrier = threading.Barrier(len(targets))
+
+    def create(i):
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+        body = json.dumps({"type": "create", "phoneNumber": targets[i]}).encode()
+        conn.connect()
+        barrier.wait()
+        conn.request("POST", "/otp", body=body, headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        answers[i] = (r.status, json.loads(r.read()))
+        conn.close()
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(len(targets))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    statuses = sorted(status for status, _ in answers.values())
+    eq(statuses.count(201), 25, statuses)
+    eq(statuses.count(400), 23, statuses)
+    codes = {b["data"]["phoneNumber"]: b["data"]["otp"] for status, b in answers.values() if status == 201}
+    eq(sorted(codes), phones, "one code per phone")
+    for phone, code in codes.items():
+        eq(s.post("/otp/verify", {"phoneNumber": phone, "otp": code}).status, 200, phone)
+
+
 if __name__ == "__main__":
     main()
