@@ -247,10 +247,16 @@ static size_t utf8_char(const unsigned char *s, size_t len, unsigned long *cp)
 	return n;
 }
 
-/* C0, DEL and C1: what a terminal may take as a command. */
+/*
+ * C0, DEL and C1: what a terminal may take as a command; and the invisible
+ * format characters that reorder or hide text (bidi overrides and isolates,
+ * zero-width characters, the BOM), with which "a@x.cm" could be shown for
+ * another address.
+ */
 static int is_control(unsigned long cp)
 {
-	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C || (cp >= 0x200B && cp <= 0x200F) ||
+	       (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF;
 }
 
 size_t client_clean_text(char *out, size_t outsz, const char *in, size_t len)

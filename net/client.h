@@ -166,7 +166,9 @@ void client_call_free(struct client_call *call);
 /*
  * Copies in[0..len) into out (NUL-terminated, at most outsz - 1 bytes, never
  * half a character), writing '?' for every control character (C0 with TAB,
- * CR and LF; DEL; C1 U+0080-U+009F) and every byte that is not valid UTF-8.
+ * CR and LF; DEL; C1 U+0080-U+009F; the invisible format characters that
+ * reorder or hide text: bidi controls, zero-width characters, the BOM) and
+ * every byte that is not valid UTF-8.
  * Returns the length written.
  */
 size_t client_clean_text(char *out, size_t outsz, const char *in, size_t len);

@@ -25,9 +25,9 @@ struct citoyen {
 };
 
 static const struct legend LEGEND[] = {
-	{ N_("Entrée"), N_("consulter"), 1 },
-	{ N_("F5 ^R"), N_("envoyer"), 2 },
-	{ N_("F6 ^D"), N_("débloquer"), 3 },
+	{ N_("Entrée"), N_("consulter"), 3 },
+	{ N_("F5 ^R"), N_("envoyer"), 1 },
+	{ N_("F6 ^D"), N_("débloquer"), 2 },
 	{ N_("Échap"), N_("retour"), 4 },
 	{ NULL, NULL, 0 },
 };
@@ -111,8 +111,8 @@ static void unlocked(struct ui *ui, struct screen *s, const struct action_run *r
 
 static void row(int y, const char *label, const char *value, enum color_role role)
 {
-	draw_text(y, 4, 18, label, (int)colors_attr(C_TITLE));
-	draw_text(y, 22, COLS - 26, value, (int)colors_attr(role));
+	draw_text(y, 4, 17, label, (int)colors_attr(C_TITLE));
+	draw_text(y, 21, COLS - 25, value, (int)colors_attr(role));
 }
 
 static void draw(struct ui *ui, struct screen *s)
@@ -130,45 +130,47 @@ static void draw(struct ui *ui, struct screen *s)
 		long left = z->live ? (long)(client_time(z->expires_at) - time(NULL)) : 0;
 		if (z->live && left > 0) {
 			screens_local_time(z->expires_at, "%H:%M", when, sizeof when);
-			snprintf(line, sizeof line, _("en cours jusqu'à %s (dans %02ld:%02ld) · %ld essai(s)"), when,
-				 left / 60, left % 60, z->tries_left);
+			snprintf(line, sizeof line, _("en cours jusqu'à %s (dans %02ld:%02ld)"), when, left / 60, left % 60);
 			row(6, _("Code"), line, C_OK);
+			snprintf(line, sizeof line, _("%ld restant(s)"), z->tries_left);
+			row(7, _("Essais du code"), line, C_NORMAL);
 		} else {
 			row(6, _("Code"), _("aucun en cours"), C_NORMAL);
+			row(7, _("Essais du code"), "—", C_NORMAL);
 		}
 		long wait = c->cooldown_until ? (long)(c->cooldown_until - time(NULL)) : 0;
 		if (wait > 0)
 			snprintf(line, sizeof line, _("nouvel envoi possible dans %ld s"), wait);
 		else
 			snprintf(line, sizeof line, "%s", _("aucun : un code peut être envoyé"));
-		row(7, _("Délai d'envoi"), line, wait > 0 ? C_HINT : C_NORMAL);
-		snprintf(line, sizeof line, _("%ld erreur(s) permise(s) avant blocage"), z->budget_left);
-		row(8, _("Essais"), line, z->budget_left > 0 ? C_NORMAL : C_ERROR);
+		row(8, _("Délai d'envoi"), line, wait > 0 ? C_HINT : C_NORMAL);
+		snprintf(line, sizeof line, _("%ld avant blocage"), z->budget_left);
+		row(9, _("Erreurs permises"), line, z->budget_left > 0 ? C_NORMAL : C_ERROR);
 		if (z->last_sent_at[0]) {
 			screens_local_time(z->last_sent_at, "%d/%m %H:%M:%S", when, sizeof when);
 			snprintf(line, sizeof line, z->last_sent_by[0] ? _("%s par %s") : "%s%s", when, z->last_sent_by);
 		} else {
 			snprintf(line, sizeof line, "%s", _("jamais"));
 		}
-		row(9, _("Dernier envoi"), line, C_NORMAL);
-		if (c->sent[0])
-			draw_text(11, 4, COLS - 8, c->sent, (int)colors_attr(C_OK));
-		if (c->confirming) {
-			snprintf(line, sizeof line, _("Débloquer %s (délai et essais remis à zéro) ? o : oui, autre touche : non"),
-				 z->phone);
-			draw_text(13, 4, COLS - 8, line, (int)colors_attr(C_ERROR));
+		row(10, _("Dernier envoi"), line, C_NORMAL);
+		if (c->confirming) { /* the two rows above the legend, whatever the height */
+			int y = LINES - 1 - UI_MESSAGE_ROWS - 1 - 2;
+			snprintf(line, sizeof line, _("Débloquer %s : délai et erreurs à zéro."), z->phone);
+			draw_text(y, 4, COLS - 8, line, (int)colors_attr(C_ERROR));
+			draw_text(y + 1, 4, COLS - 8, _("Confirmer ? o : oui, autre touche : non"), (int)colors_attr(C_ERROR));
+		} else if (c->sent[0]) {
+			draw_text(12, 4, COLS - 8, c->sent, (int)colors_attr(C_OK));
 		}
 	} else {
-		draw_text(5, 4, COLS - 8, _("Saisissez un numéro puis Entrée : état du code, délai, essais, dernier envoi."),
-			  (int)colors_attr(C_HINT));
+		draw_text(5, 4, COLS - 8, _("Saisissez un numéro puis Entrée."), (int)colors_attr(C_HINT));
 	}
-	form_draw(&c->form, 3, 4, 18, 24); /* last: the cursor stays in the field */
+	form_draw(&c->form, 3, 4, 17, 24); /* last: the cursor stays in the field */
 }
 
 static enum handled action(struct ui *ui, struct screen *s, const struct key *k)
 {
 	struct citoyen *c = (struct citoyen *)s;
-	char phone[64];
+	char phone[64] = "";
 	if (c->confirming) {
 		c->confirming = 0;
 		if (screens_confirmed(k))
@@ -189,10 +191,11 @@ static enum handled action(struct ui *ui, struct screen *s, const struct key *k)
 			ui_request(ui, ACTION_OTP_SEND, &(struct action_input){ .phone = phone }, sent);
 		return HANDLED;
 	case REQ_ALT:
-		if (!c->shown)
-			ui_say(ui, C_HINT, "%s", _("Consultez d'abord le citoyen (Entrée)."));
-		else
+		/* the number unlocked is the one on screen, and the one in the field */
+		if (c->shown && typed_phone(ui, c, phone, sizeof phone) && strcmp(phone, c->citizen.phone) == 0)
 			c->confirming = 1;
+		else if (phone[0] || !c->shown)
+			ui_say(ui, C_HINT, "%s", _("Consultez d'abord ce numéro (Entrée)."));
 		return HANDLED;
 	default:
 		return form_action(&c->form, k) ? HANDLED : UNKNOWN;

@@ -33,10 +33,10 @@ struct journal {
 };
 
 static const struct legend LEGEND[] = {
-	{ N_("↑ ↓ PgUp PgDn"), N_("défiler"), 1 },
+	{ N_("/ n N"), N_("chercher"), 1 },
 	{ N_("Entrée"), N_("détail"), 2 },
-	{ N_("/ n N"), N_("chercher"), 3 },
-	{ N_("a t"), N_("filtrer admin, téléphone"), 4 },
+	{ N_("a t"), N_("filtrer"), 3 },
+	{ N_("↑ ↓ PgUp/Dn"), N_("défiler"), 4 },
 	{ N_("F5"), N_("actualiser"), 5 },
 	{ NULL, NULL, 0 },
 };
@@ -188,23 +188,58 @@ static void open_prompt(struct journal *j, enum prompt p)
 	f->fresh = 1;
 }
 
-static void draw_detail(const struct client_audit_entry *e)
+/* Draws text from (y, x) over as many rows of width cells as it needs, up to max; returns the rows used. */
+static int draw_wrapped(int y, int x, int width, const char *utf8, int max)
 {
-	char id[32], when[96], local[40];
-	snprintf(id, sizeof id, "%lld", e->id);
-	screens_local_time(e->at, "%d/%m/%Y %H:%M:%S", local, sizeof local);
-	snprintf(when, sizeof when, _("%s (heure locale : %s)"), e->at, local);
-	const char *labels[] = { _("Entrée n°"), _("Date"), _("Acteur"), _("Événement"), _("Résultat"), _("Adresse IP"),
-				 _("Détail") };
-	const char *values[] = { id, when, e->actor, e->event, e->outcome, e->ip, e->detail };
-	for (int i = 0; i < 7; i++) {
-		draw_text(5 + i, 4, 14, labels[i], (int)colors_attr(C_TITLE));
-		draw_text(5 + i, 18, COLS - 22, values[i][0] ? values[i] : "—", 0);
-	}
-	draw_text(13, 4, COLS - 8, _("Entrée ou Échap : revenir à la liste."), (int)colors_attr(C_HINT));
+	wchar_t text[400];
+	char part[400 * 4 + 1];
+	size_t n = text_decode(utf8, text, 399), at = 0;
+	int rows = 0;
+	if (width < 1)
+		return 1;
+	do {
+		size_t len = n - at < (size_t)width ? n - at : (size_t)width;
+		text_encode(text + at, len, part, sizeof part);
+		draw_text(y + rows++, x, width, part, 0);
+		at += len;
+	} while (at < n && rows < max);
+	return rows;
 }
 
-static void draw_row(int y, const struct client_audit_entry *e, int selected)
+static void draw_detail(const struct client_audit_entry *e)
+{
+	char id[32], local[40];
+	snprintf(id, sizeof id, "%lld", e->id);
+	screens_local_time(e->at, "%d/%m/%Y %H:%M:%S", local, sizeof local);
+	const char *labels[] = { _("Entrée n°"), _("Date"), _("UTC"), _("Acteur"), _("Événement"), _("Résultat"),
+				 _("Adresse IP"), _("Détail") };
+	const char *values[] = { id, local, e->at, e->actor, e->event, e->outcome, e->ip, e->detail };
+	int y = 5, last = LINES - 1 - UI_MESSAGE_ROWS - 2; /* above the hint and the legend */
+	for (int i = 0; i < 8 && y < last; i++) {
+		draw_text(y, 4, 14, labels[i], (int)colors_attr(C_TITLE));
+		y += draw_wrapped(y, 18, COLS - 22, values[i][0] ? values[i] : "—", last - y); /* whole, however long */
+	}
+	draw_text(y + 1 < last + 1 ? y + 1 : last, 4, COLS - 8, _("Entrée ou Échap : revenir à la liste."),
+		  (int)colors_attr(C_HINT));
+}
+
+/* The list's columns for this width: date, actor, event and outcome, detail (x and width of each). */
+struct columns {
+	int x[4], w[4];
+};
+
+static struct columns columns(void)
+{
+	int rest = COLS - 4 - 15; /* after the date */
+	struct columns c = { .x = { 2, 17 }, .w = { 14, rest * 30 / 100 } };
+	c.w[2] = rest * 36 / 100;
+	c.w[3] = rest - c.w[1] - c.w[2] - 2;
+	c.x[2] = c.x[1] + c.w[1] + 1;
+	c.x[3] = c.x[2] + c.w[2] + 1;
+	return c;
+}
+
+static void draw_row(int y, const struct columns *c, const struct client_audit_entry *e, int selected)
 {
 	char when[32], what[100];
 	int a = (int)colors_attr(selected ? C_FOCUS : C_NORMAL);
@@ -215,10 +250,9 @@ static void draw_row(int y, const struct client_audit_entry *e, int selected)
 	}
 	screens_local_time(e->at, "%d/%m %H:%M:%S", when, sizeof when);
 	snprintf(what, sizeof what, "%s %s", e->event, e->outcome);
-	draw_text(y, 2, 15, when, a);
-	draw_text(y, 17, 22, e->actor, a);
-	draw_text(y, 40, 25, what, a);
-	draw_text(y, 66, COLS - 68, e->detail[0] ? e->detail : "—", a);
+	const char *cells[] = { when, e->actor, what, e->detail[0] ? e->detail : "—" };
+	for (int i = 0; i < 4; i++)
+		draw_text(y, c->x[i], c->w[i], cells[i], a);
 }
 
 static void draw(struct ui *ui, struct screen *s)
@@ -242,12 +276,12 @@ static void draw(struct ui *ui, struct screen *s)
 	if (j->detail && j->selected < j->count) {
 		draw_detail(&j->entries[j->selected]);
 	} else {
-		draw_text(4, 2, 15, _("Date"), (int)colors_attr(C_TITLE));
-		draw_text(4, 17, 22, _("Acteur"), (int)colors_attr(C_TITLE));
-		draw_text(4, 40, 25, _("Événement"), (int)colors_attr(C_TITLE));
-		draw_text(4, 66, COLS - 68, _("Détail"), (int)colors_attr(C_TITLE));
+		struct columns c = columns();
+		const char *heads[] = { _("Date"), _("Acteur"), _("Événement"), _("Détail") };
+		for (int i = 0; i < 4; i++)
+			draw_text(4, c.x[i], c.w[i], heads[i], (int)colors_attr(C_TITLE));
 		for (int r = 0; r < list_rows() && j->top + r < j->count; r++)
-			draw_row(5 + r, &j->entries[j->top + r], j->top + r == j->selected);
+			draw_row(5 + r, &c, &j->entries[j->top + r], j->top + r == j->selected);
 		if (j->loaded && !j->count)
 			draw_text(5, 2, COLS - 4, _("(aucune entrée)"), (int)colors_attr(C_HINT));
 	}

@@ -62,7 +62,7 @@ static void revoked(struct ui *ui, struct screen *s, const struct action_run *ru
 static void time_or_dash(const char *iso, char *out, size_t outsz)
 {
 	if (iso[0])
-		screens_local_time(iso, "%d/%m/%Y %H:%M:%S", out, outsz);
+		screens_local_time(iso, "%d/%m %H:%M", out, outsz);
 	else
 		snprintf(out, outsz, "—");
 }
@@ -73,10 +73,10 @@ static void draw(struct ui *ui, struct screen *s)
 	struct sessions *z = (struct sessions *)s;
 	char line[300], created[40], used[40];
 	int title = (int)colors_attr(C_TITLE);
-	draw_text(3, 4, 8, _("N°"), title);
-	draw_text(3, 12, 21, _("Ouverte le"), title);
-	draw_text(3, 33, 21, _("Dernier usage"), title);
-	int rows = LINES - 1 - UI_MESSAGE_ROWS - 1 - 4 - (z->confirming ? 2 : 0);
+	draw_text(3, 4, 6, _("N°"), title);
+	draw_text(3, 10, 13, _("Ouverte le"), title);
+	draw_text(3, 23, 14, _("Dernier usage"), title);
+	int rows = LINES - 1 - UI_MESSAGE_ROWS - 1 - 4 - (z->confirming ? 3 : 0);
 	for (int i = 0; i < z->count && i < rows; i++) {
 		const struct client_session *e = &z->list[i];
 		int a = (int)colors_attr(i == z->selected ? C_FOCUS : C_NORMAL);
@@ -88,21 +88,21 @@ static void draw(struct ui *ui, struct screen *s)
 		time_or_dash(e->created_at, created, sizeof created);
 		time_or_dash(e->last_used_at, used, sizeof used);
 		snprintf(line, sizeof line, "%lld", e->id);
-		draw_text(4 + i, 4, 8, line, a);
-		draw_text(4 + i, 12, 21, created, a);
-		draw_text(4 + i, 33, 21, used, a);
+		draw_text(4 + i, 4, 6, line, a);
+		draw_text(4 + i, 10, 13, created, a);
+		draw_text(4 + i, 23, 13, used, a);
 		if (e->current)
-			draw_text(4 + i, 54, COLS - 58, _("← cette session"), a);
+			draw_text(4 + i, 37, COLS - 41, _("← cette session"), a);
 	}
 	if (z->loaded && !z->count)
 		draw_text(4, 4, COLS - 8, _("(aucune session ouverte)"), (int)colors_attr(C_HINT));
 	if (z->confirming && z->selected < z->count) {
 		const struct client_session *e = &z->list[z->selected];
-		snprintf(line, sizeof line,
-			 e->current ? _("Révoquer la session %lld, celle-ci (vous serez déconnecté) ? o : oui, autre touche : non")
-				    : _("Révoquer la session %lld ? o : oui, autre touche : non"),
-			 e->id);
-		draw_text(4 + (z->count < rows ? z->count : rows) + 1, 4, COLS - 8, line, (int)colors_attr(C_ERROR));
+		int y = 4 + (z->count < rows ? z->count : rows) + 1;
+		snprintf(line, sizeof line, e->current ? _("Révoquer la session %lld, celle-ci : vous serez déconnecté.")
+						       : _("Révoquer la session %lld ?"), e->id);
+		draw_text(y, 4, COLS - 8, line, (int)colors_attr(C_ERROR));
+		draw_text(y + 1, 4, COLS - 8, _("Confirmer ? o : oui, autre touche : non"), (int)colors_attr(C_ERROR));
 	}
 }
 

@@ -197,6 +197,10 @@ int action_check(struct action_run *run, enum action_id id, const struct action_
 	if (d->names_admin && !run->email[0] && credstore_load_email(cs, run->email, sizeof run->email) != 0)
 		return refuse(run, EXIT_USAGE, _("Adresse e-mail inconnue : ajoutez --email ADRESSE "
 						 "(celle donnée à « signup init » ou « password forgot »)."));
+	/* the phone is part of the path there: a '/' or '?' in it would name another route */
+	if ((id == ACTION_CITIZEN_SHOW || id == ACTION_CITIZEN_UNLOCK) &&
+	    run->phone[strspn(run->phone, "0123456789+ .-()")] != '\0')
+		return refuse(run, EXIT_USAGE, _("Numéro de téléphone invalide : chiffres, espaces, points, tirets et + seulement."));
 	if (d->token == TOKEN_REQUIRED && !token)
 		return refuse(run, EXIT_REFUSED, _("Non connecté."));
 	run->token = d->token == TOKEN_NONE ? NULL : token;
@@ -268,9 +272,11 @@ int action_end(struct action_run *run, struct credstore *cs)
 	}
 	run->session_lost = r->auth_failed && d->on_token != TOKEN_FORGET_ALWAYS;
 	if (forgets_token(run)) {
-		if (credstore_clear(cs, msg, sizeof msg) != 0)
+		/* a GUICHET_TOKEN refused or logged out is the environment's: the stored one stays */
+		if (!cs->env_token && credstore_clear(cs, msg, sizeof msg) != 0)
 			run->status = EXIT_STORAGE;
-		copy(run->note, sizeof run->note, msg);
+		if (!cs->env_token)
+			copy(run->note, sizeof run->note, msg);
 		run->token_forgotten = 1;
 	}
 	if (d->on_token == TOKEN_FORGET_ALWAYS && run->status == EXIT_UNREACHABLE) {

@@ -400,7 +400,7 @@ static void describe_citizen(const struct client_citizen *c, struct outcome *o)
 	char when[128];
 	outcome_line(o, _("Téléphone"), "%s", c->phone);
 	if (c->nom[0] || c->prenom[0])
-		outcome_line(o, _("Nom"), "%s%s%s", c->prenom, c->prenom[0] ? " " : "", c->nom);
+		outcome_line(o, _("Citoyen"), "%s%s%s", c->prenom, c->prenom[0] ? " " : "", c->nom);
 	local_time(c->expires_at, when, sizeof when);
 	if (c->live)
 		outcome_line(o, _("Code"), _("en cours jusqu'à %s, %ld essai(s) restant(s)"), when, c->tries_left);
@@ -410,7 +410,7 @@ static void describe_citizen(const struct client_citizen *c, struct outcome *o)
 		outcome_line(o, _("Délai"), _("nouvel envoi possible dans %ld s"), c->cooldown);
 	else
 		outcome_line(o, _("Délai"), "%s", _("aucun : un code peut être envoyé"));
-	outcome_line(o, _("Essais"), _("%ld erreur(s) permise(s) avant blocage"), c->budget_left);
+	outcome_line(o, _("Erreurs permises"), _("%ld avant blocage"), c->budget_left);
 	local_time(c->last_sent_at, when, sizeof when);
 	if (c->last_sent_by[0])
 		outcome_line(o, _("Dernier envoi"), _("%s par %s"), when, c->last_sent_by);

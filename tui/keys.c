@@ -7,7 +7,7 @@
 
 const struct key_help KEYS_HELP[] = {
 	{ N_("Tab / Maj-Tab"), N_("champ suivant / précédent") },
-	{ N_("↑ ↓ PgUp PgDn"), N_("champ, choix, ligne ; ↑ : historique") },
+	{ N_("↑ ↓ PgUp/Dn"), N_("champ, choix, ligne ; ↑ : historique") },
 	{ N_("Entrée / Échap"), N_("valider / annuler la requête, revenir") },
 	{ N_("^A ^E ^U ^W ^K"), N_("début, fin ; effacer avant/mot/après") },
 	{ N_("F1 ^G ?"), N_("cette aide (? hors des champs)") },

@@ -468,12 +468,18 @@ void api_admin_reset_init(struct call *c)
 		return;
 	struct admin a;
 	int status = store_admin_by_email(c->app->store, email, &a);
-	if (status == ST_NOT_FOUND)
-		{ answer(c, 404, "Adresse inconnue."); return; }
+	if (status == ST_NOT_FOUND) {
+		audit_purpose(c, NULL, email, PURPOSE_PASSWORD_RESET, "code", "unknown_email");
+		answer(c, 404, "Adresse inconnue.");
+		return;
+	}
 	if (status != ST_OK)
 		{ answer(c, 500, INTERNAL); return; }
-	if (!a.has_password)
-		{ answer(c, 403, "Inscription non terminée."); return; }
+	if (!a.has_password) {
+		audit_purpose(c, &a, NULL, PURPOSE_PASSWORD_RESET, "code", "signup_pending");
+		answer(c, 403, "Inscription non terminée.");
+		return;
+	}
 	if (send_otp(c, &a, PURPOSE_PASSWORD_RESET, a.email))
 		answer(c, 200, SENT);
 }

@@ -172,6 +172,7 @@ void api_citizen_verify(struct call *c)
 		break;
 	}
 	case ST_NOT_FOUND:
+		audit(c, "citizen.verify", "unknown_phone", phone);
 		fail(c, 400, NO_CITIZEN);
 		break;
 	case ST_WRONG:

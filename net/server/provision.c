@@ -578,9 +578,26 @@ int provision_backup(int argc, char **argv)
  * DEL, C1 as UTF-8) and the backslash are written as escapes, so no stored
  * text can move the cursor, forge a row or a column, or talk to the terminal.
  */
+/*
+ * The invisible format characters at p (UTF-8) that reorder or hide text:
+ * U+061C, U+200B-200F, U+202A-202E, U+2060-2069 and U+FEFF, with which one
+ * address could be shown for another. Their code point, or 0.
+ */
+static unsigned format_char(const unsigned char *p)
+{
+	unsigned cp = 0;
+	if (p[0] == 0xd8 && p[1] == 0x9c)
+		return 0x061c;
+	if ((p[0] == 0xe2 || p[0] == 0xef) && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80)
+		cp = (unsigned)(p[0] & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+	return (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) ||
+			       cp == 0xfeff ? cp : 0;
+}
+
 static void print_field(const char *text, const char *after)
 {
 	const unsigned char *p = (const unsigned char *)(*text ? text : "-");
+	unsigned cp;
 	for (; *p; p++) {
 		if (*p == '\\')
 			fputs("\\\\", stdout);
@@ -594,6 +611,10 @@ static void print_field(const char *text, const char *after)
 			printf("\\x%02x", *p);
 		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
 			printf("\\u%04x", *++p);
+		else if ((cp = format_char(p))) {
+			printf("\\u%04x", cp);
+			p += cp == 0x061c ? 1 : 2; /* the rest of its UTF-8 */
+		}
 		else
 			putchar(*p);
 	}

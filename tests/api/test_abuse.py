@@ -289,6 +289,11 @@ def audit_rows_from_clients_are_bounded_and_printed_escaped():
     lines = out.decode().splitlines()
     check(all(line.count("\t") == 5 for line in lines), "every row has its six columns")
     check(any("evil\\x1b]52;c;" in line and "\\r\\nforged\\trow" in line for line in lines), out[-600:])
+    # invisible format characters that would show "a@x.cm" for another address are escaped too
+    s.sql("INSERT INTO audit(at, email, event, outcome, ip) VALUES (?, ?, 'login', 'unknown_email', '127.0.0.1')",
+          int(time.time() * 1000), "\u202emc.x@a\u200b\u2066\ufeff\u061c")
+    out = s.cli("audit", check_rc=0).stdout.decode()
+    check("\\u202emc.x@a\\u200b\\u2066\\ufeff\\u061c" in out, out[-300:])
 
 
 @test

@@ -34,7 +34,7 @@ def raw_body(data=b"null", status=b"success"):
 
 OTP_DATA = {"phoneNumber": "\x1b[2J0123456789", "otp": "12\r\n34", "expiresAt": "\u009b2J 2030"}
 ADMIN = {"id": 1, "matricule": "M\x1b]0;title\x07", "nom": "Doe\r\nok\t9\tforged", "prenom": "Andr\u00e9\x1b[31m",
-         "email": "a@example.cm\x07", "telephone": "\u009b6n", "ville": "Douala\t", "pays": "Cameroun\x7f"}
+         "email": "a@example.cm\x07", "telephone": "\u009b6n", "ville": "\u202eDouala\u200b\t", "pays": "Cameroun\x7f"}
 
 
 class Evil:
@@ -109,6 +109,8 @@ def terminal_safe(p, what, tabs=False):
         text = data.decode("utf-8")  # raises on broken UTF-8
         check(not any(0x80 <= ord(ch) <= 0x9F for ch in text), f"{what}: C1 control on {name} {data!r}")
         check(b"\x9b" not in data, f"{what}: byte 0x9b on {name}")
+        check(not any(ch in "\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067"
+                                "\u2068\u2069\ufeff" for ch in text), f"{what}: an invisible format character on {name}")
         check(not any(line.startswith("ok\t9") for line in text.splitlines()), f"{what}: a forged line {text!r}")
 
 

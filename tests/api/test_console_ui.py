@@ -1035,14 +1035,14 @@ def citoyen_looks_up_sends_and_unlocks():
         check(re.search(r"Citoyen +Awa Mballa", shown) and re.search(r"Code +aucun en cours", shown), shown)
         check(re.search(r"Dernier envoi +jamais", shown), shown)
         t.keys("F5")  # send: a create, then the state again
-        shown = t.wait_for(re.compile(r"Code +en cours jusqu'à \d\d:\d\d \(dans 0[45]:\d\d\) · 5 essai\(s\)"))
+        shown = t.wait_for(re.compile(r"Code +en cours jusqu'à \d\d:\d\d \(dans 0[45]:\d\d\)\n +Essais du code +5 restant"))
         check("OTP créé avec succès" in shown and re.search(r"Code envoyé : \d{6}", shown), shown)
         check(re.search(r"Délai d'envoi +nouvel envoi possible dans \d\d s", shown), shown)
         check(re.search(r"Dernier envoi +\d\d/\d\d \d\d:\d\d:\d\d par admin@example.cm", shown), shown)
         code = re.search(r"Code envoyé : (\d{6})", shown).group(1)
         s.post("/otp/verify", {"phoneNumber": "0123456789", "otp": "000000" if code != "000000" else "111111"})
         t.keys("Enter")  # refresh
-        t.wait_for(re.compile(r"· 4 essai\(s\)\n(.*\n)*.*Essais +99 erreur", re.M))
+        t.wait_for(re.compile(r"Essais du code +4 restant\(s\)\n(.*\n)*.*Erreurs permises +99 avant blocage", re.M))
         t.keys("F5")  # within the cooldown: refused, and the state says until when
         shown = t.wait_for("Veuillez patienter")
         t.keys("C-d")  # unlock, after a confirmation
@@ -1054,9 +1054,13 @@ def citoyen_looks_up_sends_and_unlocks():
         t.keys("o")
         shown = t.wait_for("Citoyen débloqué.")
         check(re.search(r"Délai d'envoi +aucun : un code peut être envoyé", shown), shown)
-        check(re.search(r"Essais +100 erreur", shown), shown)
+        check(re.search(r"Erreurs permises +100 avant blocage", shown), shown)
         t.keys("F5")
         t.wait_for("OTP régénéré avec succès")
+        t.keys("C-u")
+        t.type("9876543210")  # another number typed: F6 does not unlock the one on screen
+        t.keys("F6")
+        t.wait_for("Consultez d'abord ce numéro (Entrée).")
     finally:
         t.close()
 
@@ -1120,20 +1124,51 @@ def sessions_revokes_another_then_this_one_logs_out():
         login_to_menu(t)
         t.keys("9")
         shown = t.wait_for("← cette session")
-        rows = [l for l in shown.split("\n") if re.match(r" +\d+ +\d\d/\d\d/\d{4}", l)]
+        rows = [l for l in shown.split("\n") if re.match(r" +\d+ +\d\d/\d\d \d\d:\d\d", l)]
         eq(len(rows), 2, shown)
         check("cette session" in rows[0] and "cette session" not in rows[1], rows)
         t.keys("Down", "Delete")
-        t.wait_for("Révoquer la session 1 ? o : oui")
+        t.wait_for(re.compile(r"Révoquer la session 1 \?\n +Confirmer \? o : oui"))
         t.keys("o")
         t.wait_for("Session révoquée.")
         eq(s.request("GET", "/api/admin/me", token=other).status, 401, "the other session is over")
-        shown = t.wait_for(re.compile(r"(?s)cette session(?!.*\d\d/\d\d/\d{4})"))
+        shown = t.wait_for(re.compile(r"(?s)cette session(?!.*\d\d/\d\d \d\d:\d\d)"))
         t.keys("F6")
-        t.wait_for("celle-ci (vous serez déconnecté)")
+        t.wait_for("celle-ci : vous serez déconnecté.")
         t.keys("y")
         t.wait_for("guichet — Connexion")
         t.wait_for("Session révoquée : c'était la vôtre, vous êtes déconnecté.")
+    finally:
+        t.close()
+
+
+@test
+def support_screens_fit_60x18():
+    s = Server()
+    s.add_citizen("0123456789")
+    ready_admin(s)
+    s.post("/api/admin/password-reset-while-dissconnected-init", {"email": "admin@example.cm"})
+    t = Terminal(s.url, cols=60, rows=18)
+    try:
+        login_to_menu(t)
+        t.keys("8")
+        shown = t.wait_for("password-reset")
+        rows = shown.split("\n")[5:12]
+        check(all(re.match(r"  \d\d/\d\d \d\d:\d\d:\d\d ", r) or not r.strip() for r in rows), shown)
+        check("/ n N" in shown and "^Q" in shown, shown)
+        t.keys("Escape")
+        t.keys("7")
+        t.wait_for("guichet — Citoyen")
+        t.type("0123456789")
+        t.keys("Enter")
+        t.wait_for("Citoyen trouvé.")
+        t.keys("F6")
+        shown = t.wait_for("Confirmer ? o : oui, autre touche : non")
+        check("F5 ^R envoyer" in shown and "F6 ^D débloquer" in shown and "^Q quitter" in shown, shown)
+        t.keys("n")
+        t.keys("Escape")
+        t.keys("9")
+        t.wait_for("← cette session")
     finally:
         t.close()
 

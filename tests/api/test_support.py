@@ -154,5 +154,17 @@ def sessions_list_and_revoke():
     eq(get(s, "/api/admin/sessions", token).status, 401, "revoking the current one logs out")
 
 
+@test
+def refusals_are_in_the_trail_too():
+    s = Server()
+    token = admin(s)
+    eq(s.post("/api/admin/password-reset-while-dissconnected-init", {"email": "nobody@example.cm"}).status, 404)
+    eq(s.post("/otp/verify", {"phoneNumber": "0999999999", "otp": "123456"}).status, 400)
+    entries = get(s, "/api/admin/audit", token).data["entries"]
+    got = [(e["event"], e["outcome"], e["actor"], e["detail"]) for e in entries[:2]]
+    eq(got, [("citizen.verify", "unknown_phone", "anonyme", "0999999999"),
+             ("password-reset.code", "unknown_email", "nobody@example.cm", None)])
+
+
 if __name__ == "__main__":
     main()
