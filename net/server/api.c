@@ -23,6 +23,7 @@ struct route {
 	int unlimited; /* not counted against the per-address request budget */
 	int caller;    /* a citizen route: who asks is told apart, and required with --otp-callers key */
 	int sends_sms; /* slow when SMS is on */
+	int group_commit; /* writes through the store's group commit: waits in the wide pool */
 };
 
 #define ADMIN "/api/admin/"
@@ -30,8 +31,10 @@ struct route {
 static const struct route ROUTES[] = {
 	{ .method = "GET", .path = "/health", .handler = api_health, .env = ENV_CITIZEN, .raw_body = 1, .unlimited = 1 },
 	{ .method = "GET", .path = "/metrics", .handler = api_metrics, .env = ENV_CITIZEN, .raw_body = 1, .unlimited = 1 },
-	{ .method = "POST", .path = "/otp", .handler = api_citizen_otp, .env = ENV_CITIZEN, .caller = 1, .sends_sms = 1 },
-	{ .method = "POST", .path = "/otp/verify", .handler = api_citizen_verify, .env = ENV_CITIZEN, .caller = 1 },
+	{ .method = "POST", .path = "/otp", .handler = api_citizen_otp, .env = ENV_CITIZEN, .caller = 1, .sends_sms = 1,
+	  .group_commit = 1 },
+	{ .method = "POST", .path = "/otp/verify", .handler = api_citizen_verify, .env = ENV_CITIZEN, .caller = 1,
+	  .group_commit = 1 },
 	{ .method = "POST", .path = ADMIN "signin-init", .handler = api_admin_signin_init, .env = ENV_ADMIN, .slow = 1 },
 	{ .method = "PATCH", .path = ADMIN "signin-process", .handler = api_admin_signin_process, .env = ENV_ADMIN, .slow = 1 },
 	{ .method = "POST", .path = ADMIN "login", .handler = api_admin_login, .env = ENV_ADMIN, .slow = 1 },
@@ -135,16 +138,23 @@ static void allow_header(const char *path, char *out, size_t outsz)
 	}
 }
 
-int api_is_slow(const struct app *app, const char *method, const char *path)
+enum api_pool api_pool_of(const struct app *app, const char *method, const char *path)
 {
 	int known;
 	char param[64];
 	const struct route *r = route_find(method, path, &known, param, sizeof param);
+	if (!r)
+		return API_INLINE;
+	if (r->slow || (r->sends_sms && sms_enabled(app->sms)))
+		return API_SLOW;
 	/*
-	 * A shared store is a network round trip away: its routes wait on it in
-	 * the job pool, not in the two event-loop threads.
+	 * A shared store is a network round trip away, and the citizen's writes
+	 * wait for a group commit: as many as wait together share one fsync, so
+	 * they wait in the wide pool, not in the two event-loop threads.
 	 */
-	return r && (r->slow || (r->sends_sms && sms_enabled(app->sms)) || (!r->unlimited && store_shared(app->store)));
+	if ((!r->unlimited && store_shared(app->store)) || r->group_commit)
+		return API_WAITS;
+	return API_INLINE;
 }
 
 static enum envelope envelope_of_path(const char *path)

@@ -69,7 +69,12 @@ int api_route_index(const char *method, const char *path);
 /* Prints "METHOD TEMPLATE" per route, one a line. 0, or 1 when it could not write. */
 int api_routes_print(FILE *to);
 
-/* 1 when the route may take long (password hashing, mail, SMS): run it off the event loop. */
-int api_is_slow(const struct app *app, const char *method, const char *path);
+/* Where a route runs: where its wait costs least. */
+enum api_pool {
+	API_INLINE, /* in the event loop's thread: quick, or an answer without a route */
+	API_SLOW,   /* password hashing, mail, SMS: a small pool, so few hashes (64 MiB each) are in flight */
+	API_WAITS,  /* waits on the store (a group commit, a network round trip): a wide pool, so many wait together */
+};
+enum api_pool api_pool_of(const struct app *app, const char *method, const char *path);
 
 #endif

@@ -25,6 +25,8 @@
 
 #define MHD_THREADS 2
 #define SLOW_THREADS 8
+/* a group commit serves at most as many requests as wait on it at once */
+#define WAIT_THREADS 32
 #define CONNECTION_LIMIT_MAX 65536
 #define FDS_KEPT 64 /* for the database, mail, logs */
 #define LOG_PATH_MAX 96
@@ -38,7 +40,8 @@ static const char HSTS[] = "max-age=31536000";
 struct http {
 	struct app *app;
 	struct MHD_Daemon *daemon;
-	struct jobs *slow;
+	struct jobs *slow;  /* hashing, mail, SMS: SLOW_THREADS */
+	struct jobs *waits; /* waits on the store: WAIT_THREADS */
 	struct connwatch *watch;
 	atomic_int stopping; /* no new connection is kept */
 	int listen_fd;
@@ -299,12 +302,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 		if (auth && !(ex->authorization = strdup(auth)))
 			return MHD_NO;
-		if (!ex->too_large && !ex->close && api_is_slow(h->app, ex->method, ex->url)) {
+		enum api_pool pool = ex->too_large || ex->close ? API_INLINE : api_pool_of(h->app, ex->method, ex->url);
+		if (pool != API_INLINE) {
 			ex->phase = RUNNING;
 			ex->job.run = slow_job;
 			ex->job.cancel = slow_job_cancel;
 			MHD_suspend_connection(conn);
-			if (jobs_submit(h->slow, &ex->job) == 0)
+			if (jobs_submit(pool == API_SLOW ? h->slow : h->waits, &ex->job) == 0)
 				return MHD_YES;
 			refuse_stopping(ex);
 			MHD_resume_connection(conn);
@@ -447,6 +451,7 @@ static void http_free(struct http *h)
 	if (h->daemon)
 		MHD_stop_daemon(h->daemon);
 	jobs_stop(h->slow);
+	jobs_stop(h->waits);
 	connwatch_stop(h->watch);
 	if (h->listen_fd >= 0)
 		close(h->listen_fd);
@@ -472,8 +477,9 @@ struct http *http_start(struct app *app, const struct http_options *opt, char **
 	if (h->listen_fd < 0)
 		goto fail;
 	h->slow = jobs_start(SLOW_THREADS);
+	h->waits = jobs_start(WAIT_THREADS);
 	h->watch = connwatch_start((int)opt->max_conns_per_addr, opt->request_timeout_s * 1000, opt->trusted_proxies);
-	if (!h->slow || !h->watch) {
+	if (!h->slow || !h->waits || !h->watch) {
 		snprintf(err, errsz, "cannot start worker threads");
 		goto fail;
 	}
@@ -521,7 +527,7 @@ int http_stop(struct http *h, long grace_ms)
 	 * must not stop while one is: refuse new ones, answer the queued ones
 	 * 503, and wait for those running to resume theirs.
 	 */
-	if (h->slow && jobs_drain(h->slow, grace_ms) != 0)
+	if ((h->slow && jobs_drain(h->slow, grace_ms) != 0) || (h->waits && jobs_drain(h->waits, grace_ms) != 0))
 		return -1;
 	http_free(h);
 	return 0;
