@@ -45,15 +45,11 @@ static int init(struct ui *ui, struct screen *s, const void *arg)
 static int typed_phone(struct ui *ui, struct citoyen *c, char *out, size_t outsz)
 {
 	char typed[64];
-	size_t n = 0;
 	field_text(&c->form.fields[0], typed, sizeof typed);
-	for (const char *p = typed; *p && n + 1 < outsz; p++)
-		if (*p != ' ' && *p != '.' && *p != '-')
-			out[n++] = *p;
-	out[n] = '\0';
-	if (!n)
+	screens_phone(typed, out, outsz);
+	if (!out[0])
 		ui_say(ui, C_ERROR, "%s", _("Saisissez le numéro de téléphone du citoyen."));
-	return n > 0;
+	return out[0] != '\0';
 }
 
 static void take_state(struct citoyen *c, const struct client_result *r)

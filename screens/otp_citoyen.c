@@ -70,16 +70,6 @@ static int init(struct ui *ui, struct screen *s, const void *arg)
 	return 0;
 }
 
-/* The number as the server stores it: no spaces, dots or dashes. */
-static void normalise(const char *in, char *out, size_t outsz)
-{
-	size_t n = 0;
-	for (; *in && n + 1 < outsz; in++)
-		if (*in != ' ' && *in != '.' && *in != '-')
-			out[n++] = *in;
-	out[n] = '\0';
-}
-
 static void remember_phone(struct desk *d, const char *phone)
 {
 	int i = 0;
@@ -201,7 +191,7 @@ static void send_code(struct ui *ui, struct otp_citoyen *c, int verify)
 	char typed[64], phone[64], code[32];
 	field_text(&c->form.fields[PHONE], typed, sizeof typed);
 	field_text(&c->form.fields[VERIFY], code, sizeof code);
-	normalise(typed, phone, sizeof phone);
+	screens_phone(typed, phone, sizeof phone);
 	if (!phone[0]) {
 		ui_say(ui, C_ERROR, "%s", _("Saisissez le numéro de téléphone du citoyen."));
 		c->form.focus = PHONE;

@@ -41,3 +41,12 @@ int screens_confirmed(const struct key *k)
 {
 	return k->req == REQ_CHAR && (k->ch == L'o' || k->ch == L'O' || k->ch == L'y' || k->ch == L'Y');
 }
+
+void screens_phone(const char *typed, char *out, size_t outsz)
+{
+	size_t n = 0;
+	for (; *typed && n + 1 < outsz; typed++)
+		if (*typed != ' ' && *typed != '.' && *typed != '-')
+			out[n++] = *typed;
+	out[n] = '\0';
+}

@@ -47,6 +47,9 @@ struct form;
  */
 int screens_form_ready(struct ui *ui, struct form *form, const char *empty_message, int email_field);
 
+/* A typed phone as the server stores it: no spaces, dots or dashes. */
+void screens_phone(const char *typed, char *out, size_t outsz);
+
 /* An API time (UTC ISO) in local time with strftime's format; the ISO text itself when it is not one. */
 void screens_local_time(const char *iso, const char *format, char *out, size_t outsz);
 
