@@ -23,7 +23,7 @@ struct route {
 	int unlimited; /* not counted against the per-address request budget */
 	int caller;    /* a citizen route: who asks is told apart, and required with --otp-callers key */
 	int sends_sms; /* slow when SMS is on */
-	int group_commit; /* writes through the store's group commit: waits in the wide pool */
+	int group_commit; /* writes through the store's group commit: answered by its writer */
 };
 
 #define ADMIN "/api/admin/"
@@ -147,13 +147,12 @@ enum api_pool api_pool_of(const struct app *app, const char *method, const char 
 		return API_INLINE;
 	if (r->slow || (r->sends_sms && sms_enabled(app->sms)))
 		return API_SLOW;
-	/*
-	 * A shared store is a network round trip away, and the citizen's writes
-	 * wait for a group commit: as many as wait together share one fsync, so
-	 * they wait in the wide pool, not in the two event-loop threads.
-	 */
-	if ((!r->unlimited && store_shared(app->store)) || r->group_commit)
+	/* a shared store is a network round trip away: its calls wait in the wide pool, not the event loop */
+	if (!r->unlimited && store_shared(app->store))
 		return API_WAITS;
+	/* the citizen's writes share a group commit; its writer answers them, no thread waits */
+	if (r->group_commit)
+		return API_LATER;
 	return API_INLINE;
 }
 
@@ -216,7 +215,7 @@ static int identify_caller(const struct request *rq, struct call *c, struct admi
 	return status == ST_OK ? 0 : status == ST_ERROR ? -2 : -1;
 }
 
-void api_handle(const struct request *rq, struct reply *out)
+int api_handle(const struct request *rq, struct reply *out)
 {
 	int path_known;
 	struct admin admin;
@@ -224,29 +223,29 @@ void api_handle(const struct request *rq, struct reply *out)
 	const struct route *r = route_find(rq->method, rq->path, &path_known, c.param, sizeof c.param);
 	enum envelope env = r ? r->env : envelope_of_path(rq->path);
 	if (!(r && r->unlimited) && !abuse_request(rq->app->abuse, rq->client_key, env, out))
-		return;
+		return 0;
 	if (!r && path_known) {
 		allow_header(rq->path, out->allow, sizeof out->allow);
 		reply_json(out, env, 405, "Méthode non autorisée.", NULL);
-		return;
+		return 0;
 	}
 	if (!r) {
 		reply_json(out, env, 404, "Route introuvable.", NULL);
-		return;
+		return 0;
 	}
 	if (rq->body_too_large) {
 		reply_json(out, env, 413, "Requête trop volumineuse.", NULL);
-		return;
+		return 0;
 	}
 	if (r->auth) {
 		int rc = authenticate(rq, &admin, &c.token_id);
 		if (rc == -2) {
 			reply_json(out, env, 500, "Erreur interne.", NULL);
-			return;
+			return 0;
 		}
 		if (rc != 0) {
 			reply_json(out, env, 401, "Non authentifié.", NULL);
-			return;
+			return 0;
 		}
 		c.admin = &admin;
 	}
@@ -254,12 +253,12 @@ void api_handle(const struct request *rq, struct reply *out)
 		int rc = identify_caller(rq, &c, &admin);
 		if (rc == -2) {
 			reply_citizen_error(out, "database unavailable");
-			return;
+			return 0;
 		}
 		/* with --otp-callers any, a credential that is none is ignored: the caller is anonyme */
 		if (rc != 0 && strcmp(rq->app->cfg->otp_callers, "key") == 0) {
 			reply_json(out, env, 401, "Non authentifié.", NULL);
-			return;
+			return 0;
 		}
 	}
 	cJSON *body = NULL;
@@ -269,10 +268,11 @@ void api_handle(const struct request *rq, struct reply *out)
 			reply_json(out, env, 400,
 				   br == BODY_NOT_OBJECT ? "Le corps de la requête doit être un objet JSON."
 							 : "Requête JSON invalide.", NULL);
-			return;
+			return 0;
 		}
 	}
 	c.body = body;
 	r->handler(&c);
 	cJSON_Delete(body);
+	return c.later;
 }

@@ -34,6 +34,13 @@ struct request {
 	const char *client_key; /* what per-address limits count by (netaddr_key) */
 	const struct query_arg *query; /* the URL's arguments, decoded */
 	size_t nquery;
+	/*
+	 * When set, a handler may answer later, from another thread: it then
+	 * writes its reply and calls answered(answered_ctx) once. NULL: every
+	 * answer is written before api_handle returns.
+	 */
+	void (*answered)(void *ctx);
+	void *answered_ctx;
 };
 
 /* What a handler gets: the parsed body and, on authenticated routes, who asks. */
@@ -46,10 +53,14 @@ struct call {
 	char caller[320]; /* citizen routes: the admin's e-mail, the API key's name, or "anonyme" */
 	char param[64];   /* the {} segment of the route's path, when it has one */
 	struct reply *out;
+	int later;        /* set by a handler that will answer through rq->answered */
 };
 
-/* Answers one request; out must start zeroed and is released by the caller. */
-void api_handle(const struct request *rq, struct reply *out);
+/*
+ * Answers one request; out must start zeroed and is released by the caller.
+ * 1 when the answer comes later, through rq->answered; 0 when it is in out.
+ */
+int api_handle(const struct request *rq, struct reply *out);
 
 /* The value of a URL argument, or NULL. */
 const char *api_query(const struct call *c, const char *name);
@@ -73,7 +84,8 @@ int api_routes_print(FILE *to);
 enum api_pool {
 	API_INLINE, /* in the event loop's thread: quick, or an answer without a route */
 	API_SLOW,   /* password hashing, mail, SMS: a small pool, so few hashes (64 MiB each) are in flight */
-	API_WAITS,  /* waits on the store (a group commit, a network round trip): a wide pool, so many wait together */
+	API_WAITS,  /* waits on the store (a network round trip): a wide pool, so many wait together */
+	API_LATER,  /* in the event loop's thread, answered by the store's writer once on disk: no thread waits */
 };
 enum api_pool api_pool_of(const struct app *app, const char *method, const char *path);
 

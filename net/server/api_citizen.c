@@ -62,17 +62,128 @@ static enum field_result read_phone(const cJSON *body, char *phone, enum phone_r
 	return *pr == PHONE_EMPTY ? FIELD_MISSING : FIELD_OK;
 }
 
-static void answer_code(struct call *c, int status, const char *message, const char *phone,
-			const char *code, int64_t expires_at)
+/*
+ * A /otp or /otp/verify call whose step is on its way to disk: all its answer
+ * needs, owned by it until answered (the request's body and caller are gone
+ * by then).
+ */
+struct pending {
+	struct reply *out;
+	void (*answered)(void *ctx); /* NULL: answered before the handler returns */
+	void *answered_ctx;
+	int create;
+	int otp_in_response;
+	char phone[PHONE_MAX + 1];
+	char code[OTP_DIGITS_MAX + 1];
+	char caller[320];
+	unsigned char hash[OTP_HASH_BYTES];
+	struct limit_use limit; /* the cooldown of /otp, the guess budget of /otp/verify */
+	struct otp_request rq;
+	struct audit_note told;
+};
+
+static struct pending *pending_new(struct call *c, const char *phone, const char *event)
+{
+	struct pending *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->out = c->out;
+	snprintf(p->phone, sizeof p->phone, "%s", phone);
+	snprintf(p->caller, sizeof p->caller, "%s", c->caller);
+	p->told = (struct audit_note){
+		.admin_id = c->admin ? c->admin->id : 0,
+		.email = p->caller,
+		.event = event,
+		.ip = c->rq->client_ip, /* the request's: it outlives the answer */
+		.detail = p->phone,
+		.now = clock_now_ms(),
+	};
+	return p;
+}
+
+/* Hands the answer on when it comes later (rq->answered), and frees the call's state. */
+static void pending_done(struct pending *p)
+{
+	void (*answered)(void *) = p->answered;
+	void *ctx = p->answered_ctx;
+	sodium_memzero(p->code, sizeof p->code);
+	free(p);
+	if (answered)
+		answered(ctx);
+}
+
+/* 1 when the call may be answered by the store's writer: its HTTP layer waits for it, and no SMS is to go. */
+static int may_answer_later(struct call *c, struct pending *p)
+{
+	if (!c->rq->answered || sms_enabled(c->app->sms))
+		return 0;
+	p->answered = c->rq->answered;
+	p->answered_ctx = c->rq->answered_ctx;
+	c->later = 1;
+	return 1;
+}
+
+static void answer_code(const struct pending *p)
 {
 	char iso[CLOCK_ISO_LEN + 1];
-	clock_format_iso(expires_at, iso);
+	clock_format_iso(p->rq.expires_at, iso);
 	cJSON *data = cJSON_CreateObject();
-	cJSON_AddStringToObject(data, "phoneNumber", phone);
-	if (config_otp_in_response(c->app->cfg)) /* else the code travels only by SMS */
-		cJSON_AddStringToObject(data, "otp", code);
+	cJSON_AddStringToObject(data, "phoneNumber", p->phone);
+	if (p->otp_in_response) /* else the code travels only by SMS */
+		cJSON_AddStringToObject(data, "otp", p->code);
 	cJSON_AddStringToObject(data, "expiresAt", iso);
-	reply_json(c->out, ENV_CITIZEN, status, message, data);
+	reply_json(p->out, ENV_CITIZEN, p->create ? 201 : 200,
+		   p->create ? "OTP créé avec succès" : "OTP régénéré avec succès", data);
+}
+
+static void issue_answer(struct pending *p, int status)
+{
+	switch (status) {
+	case ST_OK:
+		answer_code(p);
+		break;
+	case ST_NOT_FOUND:
+		reply_json(p->out, ENV_CITIZEN, 400, NO_CITIZEN, NULL);
+		break;
+	case ST_EXISTS:
+		reply_json(p->out, ENV_CITIZEN, 400,
+			   "Un OTP existe déjà pour ce numéro. Utilisez le type 'resend' pour régénérer.", NULL);
+		break;
+	case ST_NONE:
+		reply_json(p->out, ENV_CITIZEN, 400,
+			   "Aucun OTP n'existe pour ce numéro. Utilisez le type 'create' pour en générer un.", NULL);
+		break;
+	case ST_LIMITED:
+		abuse_refuse(&p->limit, ENV_CITIZEN, p->out);
+		break;
+	default:
+		reply_citizen_error(p->out, "database unavailable");
+		break;
+	}
+}
+
+static void issue_then(void *ctx, int status)
+{
+	struct pending *p = ctx;
+	issue_answer(p, status);
+	pending_done(p);
+}
+
+/* With SMS on: the code is sent once on disk, and "sent" is told only once the SMS went. */
+static void issue_and_send(struct call *c, struct pending *p)
+{
+	int status = store_citizen_otp_issue(c->app->store, p->phone, p->create, &p->rq);
+	char err[256];
+	if (status == ST_OK && !deliver(c, p->phone, p->code, err, sizeof err)) {
+		fprintf(stderr, "guichetd: sms not sent: %s\n", err);
+		store_citizen_otp_cancel(c->app->store, p->phone, &p->limit);
+		audit(c, "citizen.code", "send_failed", p->phone);
+		reply_citizen_error(c->out, "sms not sent");
+		return;
+	}
+	if (status == ST_OK && sms_enabled(c->app->sms))
+		audit(c, "citizen.code", p->create ? "created" : "resent", p->phone);
+	issue_answer(p, status);
 }
 
 void api_citizen_otp(struct call *c)
@@ -92,53 +203,66 @@ void api_citizen_otp(struct call *c)
 	if (pr != PHONE_OK)
 		{ fail(c, 400, NO_CITIZEN); return; }
 
+	struct pending *p = pending_new(c, phone, "citizen.code");
+	if (!p)
+		{ reply_citizen_error(c->out, "out of memory"); return; }
 	const struct config *cfg = c->app->cfg;
-	char code[OTP_DIGITS_MAX + 1], context[PHONE_MAX + 16];
-	unsigned char hash[OTP_HASH_BYTES];
-	otp_generate((int)cfg->otp_digits, code);
+	char context[PHONE_MAX + 16];
+	p->create = create;
+	p->otp_in_response = config_otp_in_response(cfg);
+	otp_generate((int)cfg->otp_digits, p->code);
 	snprintf(context, sizeof context, "citizen:%s", phone);
-	otp_hash(c->app->key, context, code, hash);
-	int64_t now = clock_now_ms();
-	struct limit_use cooldown;
-	abuse_use(c->app->abuse, LIMIT_SEND, phone, &cooldown);
-	struct otp_request rq = {
-		.hash = hash,
-		.now = now,
-		.expires_at = now + cfg->citizen_otp_ttl * 1000,
-		.cooldown = &cooldown,
+	otp_hash(c->app->key, context, p->code, p->hash);
+	abuse_use(c->app->abuse, LIMIT_SEND, phone, &p->limit);
+	p->told.outcome[ST_LIMITED] = "cooldown";
+	/* with SMS, "sent" is known only once the SMS went: that entry is written then */
+	if (!sms_enabled(c->app->sms))
+		p->told.outcome[ST_OK] = create ? "created" : "resent";
+	p->rq = (struct otp_request){
+		.hash = p->hash,
+		.now = p->told.now,
+		.expires_at = p->told.now + cfg->citizen_otp_ttl * 1000,
+		.cooldown = &p->limit,
+		.audit = &p->told,
 	};
-	char err[256];
-	switch (store_citizen_otp_issue(c->app->store, phone, create, &rq)) {
-	case ST_OK:
-		if (!deliver(c, phone, code, err, sizeof err)) {
-			fprintf(stderr, "guichetd: sms not sent: %s\n", err);
-			store_citizen_otp_cancel(c->app->store, phone, &cooldown);
-			audit(c, "citizen.code", "send_failed", phone);
-			reply_citizen_error(c->out, "sms not sent");
-			break;
-		}
-		audit(c, "citizen.code", create ? "created" : "resent", phone);
-		answer_code(c, create ? 201 : 200, create ? "OTP créé avec succès" : "OTP régénéré avec succès",
-			    phone, code, rq.expires_at);
-		break;
-	case ST_NOT_FOUND:
-		fail(c, 400, NO_CITIZEN);
-		break;
-	case ST_EXISTS:
-		fail(c, 400, "Un OTP existe déjà pour ce numéro. Utilisez le type 'resend' pour régénérer.");
-		break;
-	case ST_NONE:
-		fail(c, 400, "Aucun OTP n'existe pour ce numéro. Utilisez le type 'create' pour en générer un.");
-		break;
-	case ST_LIMITED:
-		audit(c, "citizen.code", "cooldown", phone);
-		abuse_refuse(&cooldown, ENV_CITIZEN, c->out);
-		break;
-	default:
-		reply_citizen_error(c->out, "database unavailable");
+	if (may_answer_later(c, p)) {
+		store_citizen_otp_issue_then(c->app->store, p->phone, create, &p->rq,
+					     &(struct store_then){ issue_then, p });
+		return;
+	}
+	issue_and_send(c, p);
+	pending_done(p);
+}
+
+static void verify_answer(struct pending *p, int status)
+{
+	switch (status) {
+	case ST_OK: {
+		cJSON *data = cJSON_CreateObject();
+		cJSON_AddStringToObject(data, "phoneNumber", p->phone);
+		reply_json(p->out, ENV_CITIZEN, 200, "OTP vérifié avec succès", data);
 		break;
 	}
-	sodium_memzero(code, sizeof code);
+	case ST_NOT_FOUND:
+		reply_json(p->out, ENV_CITIZEN, 400, NO_CITIZEN, NULL);
+		break;
+	case ST_WRONG:
+		reply_json(p->out, ENV_CITIZEN, 400, WRONG_OTP, NULL);
+		break;
+	case ST_LIMITED:
+		abuse_refuse(&p->limit, ENV_CITIZEN, p->out);
+		break;
+	default:
+		reply_citizen_error(p->out, "database unavailable");
+		break;
+	}
+}
+
+static void verify_then(void *ctx, int status)
+{
+	struct pending *p = ctx;
+	verify_answer(p, status);
+	pending_done(p);
 }
 
 void api_citizen_verify(struct call *c)
@@ -156,35 +280,27 @@ void api_citizen_verify(struct call *c)
 		{ fail(c, 400, NO_CITIZEN); return; }
 	if (fo != FIELD_OK)
 		{ fail(c, 400, WRONG_OTP); return; }
-	unsigned char hash[OTP_HASH_BYTES];
-	struct limit_use budget;
+	struct pending *p = pending_new(c, phone, "citizen.verify");
+	if (!p) {
+		sodium_memzero(code, sizeof code);
+		reply_citizen_error(c->out, "out of memory");
+		return;
+	}
 	/* wrong guesses are counted per phone across regenerated codes, not only per code */
-	abuse_use(c->app->abuse, LIMIT_GUESS, phone, &budget);
+	abuse_use(c->app->abuse, LIMIT_GUESS, phone, &p->limit);
 	snprintf(context, sizeof context, "citizen:%s", phone);
-	otp_hash(c->app->key, context, code, hash);
+	otp_hash(c->app->key, context, code, p->hash);
 	sodium_memzero(code, sizeof code);
-	switch (store_citizen_otp_verify(c->app->store, phone, hash, clock_now_ms(), MAX_TRIES, &budget)) {
-	case ST_OK: {
-		audit(c, "citizen.verify", "ok", phone);
-		cJSON *data = cJSON_CreateObject();
-		cJSON_AddStringToObject(data, "phoneNumber", phone);
-		reply_json(c->out, ENV_CITIZEN, 200, "OTP vérifié avec succès", data);
-		break;
+	p->told.outcome[ST_OK] = "ok";
+	p->told.outcome[ST_NOT_FOUND] = "unknown_phone";
+	p->told.outcome[ST_WRONG] = "wrong";
+	p->told.outcome[ST_LIMITED] = "guess_budget_spent";
+	if (may_answer_later(c, p)) {
+		store_citizen_otp_verify_then(c->app->store, p->phone, p->hash, p->told.now, MAX_TRIES, &p->limit,
+					      &p->told, &(struct store_then){ verify_then, p });
+		return;
 	}
-	case ST_NOT_FOUND:
-		audit(c, "citizen.verify", "unknown_phone", phone);
-		fail(c, 400, NO_CITIZEN);
-		break;
-	case ST_WRONG:
-		audit(c, "citizen.verify", "wrong", phone);
-		fail(c, 400, WRONG_OTP);
-		break;
-	case ST_LIMITED:
-		audit(c, "citizen.verify", "guess_budget_spent", phone);
-		abuse_refuse(&budget, ENV_CITIZEN, c->out);
-		break;
-	default:
-		reply_citizen_error(c->out, "database unavailable");
-		break;
-	}
+	verify_answer(p, store_citizen_otp_verify(c->app->store, p->phone, p->hash, p->told.now, MAX_TRIES,
+						  &p->limit, &p->told));
+	pending_done(p);
 }

@@ -25,8 +25,9 @@
 
 #define MHD_THREADS 2
 #define SLOW_THREADS 8
-/* a group commit serves at most as many requests as wait on it at once */
+/* as many requests as wait on the network at once (PostgreSQL) */
 #define WAIT_THREADS 32
+#define LATER_DRAIN_STEP_US 1000
 #define CONNECTION_LIMIT_MAX 65536
 #define FDS_KEPT 64 /* for the database, mail, logs */
 #define LOG_PATH_MAX 96
@@ -44,6 +45,7 @@ struct http {
 	struct jobs *waits; /* waits on the store: WAIT_THREADS */
 	struct connwatch *watch;
 	atomic_int stopping; /* no new connection is kept */
+	atomic_int later;    /* requests the store's writer is to answer */
 	int listen_fd;
 	int log_requests;
 	enum reqlog_format log_format;
@@ -70,6 +72,8 @@ struct exchange {
 	struct query_arg query[API_QUERY_MAX];
 	size_t nquery;
 	enum { RECEIVING, RUNNING, DONE } phase;
+	atomic_int holds; /* a suspended run: its run and its answer; the last let go resumes */
+	int counted;      /* in http.later */
 	struct reply reply;
 };
 
@@ -197,11 +201,30 @@ static void exchange_append(struct exchange *ex, const char *data, size_t len)
 	ex->body_len += len;
 }
 
-static void exchange_run(struct exchange *ex)
+/* One hold on a suspended exchange let go; the last one resumes its connection, answered. */
+static void exchange_settle(struct exchange *ex)
+{
+	if (atomic_fetch_sub(&ex->holds, 1) != 1)
+		return;
+	struct http *h = ex->http;
+	int counted = ex->counted;
+	ex->phase = DONE;
+	MHD_resume_connection(ex->conn); /* ex may be gone from here on */
+	if (counted)
+		atomic_fetch_sub(&h->later, 1);
+}
+
+static void exchange_answered(void *ctx)
+{
+	exchange_settle(ctx);
+}
+
+/* 1 when the answer comes later, through exchange_answered (may_defer: the connection is suspended). */
+static int exchange_run(struct exchange *ex, int may_defer)
 {
 	if (ex->close) {
 		api_error(ex->url, 400, "Requête HTTP invalide : plusieurs en-têtes Content-Length.", &ex->reply);
-		return;
+		return 0;
 	}
 	struct request rq = {
 		.app = ex->http->app,
@@ -215,16 +238,28 @@ static void exchange_run(struct exchange *ex)
 		.client_key = ex->client_key,
 		.query = ex->query,
 		.nquery = ex->nquery,
+		.answered = may_defer ? exchange_answered : NULL,
+		.answered_ctx = ex,
 	};
-	api_handle(&rq, &ex->reply);
+	return api_handle(&rq, &ex->reply);
+}
+
+/*
+ * Runs the exchange of a suspended connection, which resumes once answered:
+ * now, or later from the store's writer (whichever of the run and the
+ * answer ends last resumes it).
+ */
+static void exchange_run_suspended(struct exchange *ex)
+{
+	atomic_store(&ex->holds, 2);
+	if (!exchange_run(ex, 1))
+		exchange_settle(ex);
+	exchange_settle(ex);
 }
 
 static void slow_job(struct job *job)
 {
-	struct exchange *ex = (struct exchange *)job;
-	exchange_run(ex);
-	ex->phase = DONE;
-	MHD_resume_connection(ex->conn);
+	exchange_run_suspended((struct exchange *)job);
 }
 
 /* Slow work that will not start: the server is stopping. */
@@ -303,6 +338,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (auth && !(ex->authorization = strdup(auth)))
 			return MHD_NO;
 		enum api_pool pool = ex->too_large || ex->close ? API_INLINE : api_pool_of(h->app, ex->method, ex->url);
+		if (pool == API_LATER) {
+			ex->phase = RUNNING;
+			MHD_suspend_connection(conn);
+			/* counted before stopping is read: http_stop waits for every one counted */
+			atomic_fetch_add(&h->later, 1);
+			ex->counted = 1;
+			if (atomic_load(&h->stopping)) {
+				refuse_stopping(ex);
+				atomic_store(&ex->holds, 1);
+				exchange_settle(ex);
+				return MHD_YES;
+			}
+			exchange_run_suspended(ex);
+			return MHD_YES;
+		}
 		if (pool != API_INLINE) {
 			ex->phase = RUNNING;
 			ex->job.run = slow_job;
@@ -314,7 +364,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			MHD_resume_connection(conn);
 			return MHD_YES;
 		}
-		exchange_run(ex);
+		exchange_run(ex, 0);
 		ex->phase = DONE;
 	}
 	return queue_reply(h, conn, ex);
@@ -529,6 +579,12 @@ int http_stop(struct http *h, long grace_ms)
 	 */
 	if ((h->slow && jobs_drain(h->slow, grace_ms) != 0) || (h->waits && jobs_drain(h->waits, grace_ms) != 0))
 		return -1;
+	/* and the store's writer answers what it holds: quick, it waits on nothing but the disk */
+	for (long waited_us = 0; atomic_load(&h->later) > 0; waited_us += LATER_DRAIN_STEP_US) {
+		if (waited_us / 1000 >= grace_ms)
+			return -1;
+		usleep(LATER_DRAIN_STEP_US);
+	}
 	http_free(h);
 	return 0;
 }

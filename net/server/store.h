@@ -71,11 +71,24 @@ int store_limit_clear(struct store *st, const char *key);
 /* Where a key stands now: its count and the end of its window (both 0 when none is running). */
 int store_limit_peek(struct store *st, const char *key, int64_t now, int64_t *count, int64_t *reset_at);
 
+/*
+ * An audit entry written in the same transaction as the step it records, so
+ * that both cost one commit (one fsync): outcome[status] names the outcome
+ * of the step's answer; NULL there, or an error, writes no entry.
+ */
+struct audit_note {
+	int64_t admin_id;
+	const char *email, *event, *ip, *detail; /* as store_audit_add's */
+	int64_t now;
+	const char *outcome[ST_ERROR + 1];
+};
+
 struct otp_request {
 	const unsigned char *hash;
 	int64_t now;
 	int64_t expires_at;
 	struct limit_use *cooldown; /* taken with the code, in the same transaction */
+	const struct audit_note *audit; /* NULL: none */
 };
 
 /*
@@ -86,10 +99,28 @@ int store_citizen_otp_issue(struct store *st, const char *phone, int create, str
 /*
  * Consumes the citizen's live OTP if hash matches; a miss counts one try.
  * `budget` is taken only when a code is live (a guess at nothing costs the
- * citizen nothing), before the comparison: ST_LIMITED when spent.
+ * citizen nothing), before the comparison: ST_LIMITED when spent. `audit`
+ * (NULL: none) is written with the answer.
  */
 int store_citizen_otp_verify(struct store *st, const char *phone, const unsigned char *hash,
-			     int64_t now, int max_tries, struct limit_use *budget);
+			     int64_t now, int max_tries, struct limit_use *budget, const struct audit_note *audit);
+
+/*
+ * The same two steps for a caller that does not wait: then->fn(then->ctx,
+ * status) is called once the step is on disk (or failed), on the store's
+ * writer thread (SQLite: a group commit without a thread waiting per step)
+ * or before the call returns (PostgreSQL). What the step reads (phone, rq,
+ * hash, budget, audit) must live until then. Return 0.
+ */
+struct store_then {
+	void (*fn)(void *ctx, int status);
+	void *ctx;
+};
+int store_citizen_otp_issue_then(struct store *st, const char *phone, int create, struct otp_request *rq,
+				 const struct store_then *then);
+int store_citizen_otp_verify_then(struct store *st, const char *phone, const unsigned char *hash, int64_t now,
+				  int max_tries, struct limit_use *budget, const struct audit_note *audit,
+				  const struct store_then *then);
 
 /* What support staff see of a citizen (GET /api/admin/citizens/{phone}). */
 struct citizen_state {

@@ -25,7 +25,13 @@
 	X(int, citizen_otp_issue, (struct store *st, const char *phone, int create, struct otp_request *rq), \
 	  (st, phone, create, rq)) \
 	X(int, citizen_otp_verify, (struct store *st, const char *phone, const unsigned char *hash, int64_t now, \
-				    int max_tries, struct limit_use *budget), (st, phone, hash, now, max_tries, budget)) \
+				    int max_tries, struct limit_use *budget, const struct audit_note *audit), \
+	  (st, phone, hash, now, max_tries, budget, audit)) \
+	X(int, citizen_otp_issue_then, (struct store *st, const char *phone, int create, struct otp_request *rq, \
+					const struct store_then *then), (st, phone, create, rq, then)) \
+	X(int, citizen_otp_verify_then, (struct store *st, const char *phone, const unsigned char *hash, int64_t now, \
+					 int max_tries, struct limit_use *budget, const struct audit_note *audit, \
+					 const struct store_then *then), (st, phone, hash, now, max_tries, budget, audit, then)) \
 	X(int, citizen_state, (struct store *st, const char *phone, int64_t now, int max_tries, \
 			       struct citizen_state *out), (st, phone, now, max_tries, out)) \
 	X(int, citizen_otp_cancel, (struct store *st, const char *phone, const struct limit_use *cooldown), \

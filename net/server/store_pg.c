@@ -23,7 +23,16 @@
 
 /* enough for every thread that may call the store at once (http.c: 2 + 8) */
 #define POOL_SIZE 12
-#define PARAMS_MAX 10
+/*
+ * A citizen step and its audit entry in one statement, so one commit: the
+ * step's status picks the outcome from $13 (a text[] by status + 1; NULL: no entry).
+ */
+#define AUDIT_NOTE_SQL \
+	", a AS (INSERT INTO audit (at, admin_id, email, event, outcome, ip, detail)" \
+	" SELECT $9::bigint, $10::bigint, $11::text, $12::text, ($13::text[])[r.status + 1], $14::text, $15::text" \
+	" FROM r WHERE ($13::text[])[r.status + 1] IS NOT NULL)" \
+	" SELECT status, used, reset_at FROM r"
+#define PARAMS_MAX 16
 #define PRUNE_EVERY 1024
 /* Token and key use is recorded at most once a minute, as in the SQLite engine. */
 #define TOUCH_EVERY_MS 60000
@@ -242,10 +251,10 @@ static const char *const MIGRATIONS[] = {
 	_(APIKEY_REVOKE, "UPDATE api_keys SET revoked_at = $2::bigint WHERE name = $1::text AND revoked_at IS NULL") \
 	_(APIKEY_GET, "SELECT id, name, last_used_at FROM api_keys WHERE key_hash = $1::bytea AND revoked_at IS NULL") \
 	_(APIKEY_TOUCH, "UPDATE api_keys SET last_used_at = $2::bigint WHERE id = $1::bigint") \
-	_(CITIZEN_ISSUE, "SELECT status, used, reset_at FROM guichet_citizen_issue($1::text, $2::int <> 0, $3::bytea," \
-		" $4::bigint, $5::bigint, $6::text, $7::bigint, $8::bigint)") \
-	_(CITIZEN_VERIFY, "SELECT status, used, reset_at FROM guichet_citizen_verify($1::text, $2::bytea, $3::bigint," \
-		" $4::int, $5::text, $6::bigint, $7::bigint, $8::int <> 0)") \
+	_(CITIZEN_ISSUE, "WITH r AS (SELECT status, used, reset_at FROM guichet_citizen_issue($1::text, $2::int <> 0," \
+		" $3::bytea, $4::bigint, $5::bigint, $6::text, $7::bigint, $8::bigint))" AUDIT_NOTE_SQL) \
+	_(CITIZEN_VERIFY, "WITH r AS (SELECT status, used, reset_at FROM guichet_citizen_verify($1::text, $2::bytea," \
+		" $3::bigint, $4::int, $5::text, $6::bigint, $7::bigint, $8::int <> 0))" AUDIT_NOTE_SQL) \
 	_(KEY_PUT, "INSERT INTO server_key (id, key) VALUES (1, $1::bytea) ON CONFLICT (id) DO NOTHING") \
 	_(KEY_GET, "SELECT key FROM server_key WHERE id = 1")
 
@@ -373,6 +382,12 @@ static void p_int(struct params *p, int64_t v)
 static void p_null(struct params *p)
 {
 	p_text(p, NULL);
+}
+
+/* An empty text is stored as NULL. */
+static const char *or_null(const char *v)
+{
+	return v && *v ? v : NULL;
 }
 
 static void p_hash(struct params *p, const unsigned char *h)
@@ -829,6 +844,33 @@ static int citizen_step(struct pg_store *st, enum pg_stmt id, const struct param
 	return status;
 }
 
+/* Binds an audit note ($9-$15 of AUDIT_NOTE_SQL); `outcomes` holds the array's text. */
+static void note_params(struct params *p, const struct audit_note *n, char *outcomes, size_t outcomessz)
+{
+	if (!n) {
+		for (int i = 0; i < 7; i++)
+			p_null(p);
+		return;
+	}
+	/* an array literal of our own outcome names (plain words: nothing to quote) */
+	size_t used = (size_t)snprintf(outcomes, outcomessz, "{");
+	for (int i = 0; i <= ST_ERROR && used < outcomessz; i++)
+		used += (size_t)snprintf(outcomes + used, outcomessz - used, "%s%s", i ? "," : "",
+					 n->outcome[i] ? n->outcome[i] : "NULL");
+	if (used < outcomessz)
+		snprintf(outcomes + used, outcomessz - used, "}");
+	p_int(p, n->now);
+	if (n->admin_id > 0)
+		p_int(p, n->admin_id);
+	else
+		p_null(p);
+	p_text(p, or_null(n->email));
+	p_text(p, n->event);
+	p_text(p, outcomes);
+	p_text(p, or_null(n->ip));
+	p_text(p, n->detail);
+}
+
 /* Binds a limit's key, budget and window (no budget when lu is NULL). */
 static void limit_params(struct params *p, const struct limit_use *lu)
 {
@@ -846,13 +888,15 @@ static int pg_citizen_otp_issue(struct store *base, const char *phone, int creat
 	p_int(&p, rq->expires_at);
 	p_int(&p, rq->now);
 	limit_params(&p, rq->cooldown);
+	char outcomes[256];
+	note_params(&p, rq->audit, outcomes, sizeof outcomes);
 	if (rq->cooldown)
 		rq->cooldown->taken = 0;
 	return citizen_step(pg(base), P_CITIZEN_ISSUE, &p, rq->cooldown, rq->now);
 }
 
 static int pg_citizen_otp_verify(struct store *base, const char *phone, const unsigned char *hash, int64_t now,
-				 int max_tries, struct limit_use *budget)
+				 int max_tries, struct limit_use *budget, const struct audit_note *audit)
 {
 	struct params p = { .n = 0 };
 	p_text(&p, phone);
@@ -861,9 +905,27 @@ static int pg_citizen_otp_verify(struct store *base, const char *phone, const un
 	p_int(&p, max_tries);
 	limit_params(&p, budget);
 	p_int(&p, budget ? budget->clear_on_success : 0);
+	char outcomes[256];
+	note_params(&p, audit, outcomes, sizeof outcomes);
 	if (budget)
 		budget->taken = 0;
 	return citizen_step(pg(base), P_CITIZEN_VERIFY, &p, budget, now);
+}
+
+/* A network round trip has no writer to hand the step to: it is run here, and answered at once. */
+static int pg_citizen_otp_issue_then(struct store *base, const char *phone, int create, struct otp_request *rq,
+				     const struct store_then *then)
+{
+	then->fn(then->ctx, pg_citizen_otp_issue(base, phone, create, rq));
+	return 0;
+}
+
+static int pg_citizen_otp_verify_then(struct store *base, const char *phone, const unsigned char *hash, int64_t now,
+				      int max_tries, struct limit_use *budget, const struct audit_note *audit,
+				      const struct store_then *then)
+{
+	then->fn(then->ctx, pg_citizen_otp_verify(base, phone, hash, now, max_tries, budget, audit));
+	return 0;
 }
 
 static int pg_citizen_state(struct store *base, const char *phone, int64_t now, int max_tries,
@@ -935,11 +997,6 @@ static void read_admin(const PGresult *r, int row, struct admin *a)
 	col_text(r, row, 10, a->password_hash, sizeof a->password_hash);
 	a->email_verified_at = col_int(r, row, 11);
 	a->deleted_at = col_int(r, row, 12);
-}
-
-static const char *or_null(const char *v)
-{
-	return v && *v ? v : NULL;
 }
 
 static int pg_admin_add(struct store *base, const struct admin *a, int64_t now, int64_t *id)

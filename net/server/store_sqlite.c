@@ -203,29 +203,35 @@ static const char *const SQL[S_COUNT] = {
 #define TOKEN_TOUCH_EVERY_MS 60000
 
 /*
- * Group commit: concurrent writes wait in a queue; whoever finds no batch
- * running leads the next one: one transaction, a savepoint per step (one
- * failing step does not fail its neighbours), one COMMIT and so one fsync
- * for all, then every step is answered. Each still answers only once its
- * write is on disk, as PostgreSQL's WAL flush serves many commits.
+ * Group commit: writes queue up as steps; one writer thread takes all that
+ * wait, runs them in one transaction, a savepoint per step (one failing step
+ * does not fail its neighbours), one COMMIT and so one fsync for all, then
+ * answers every step. Each still answers only once its write is on disk, as
+ * PostgreSQL's WAL flush serves many commits. A step's answer is a function
+ * called by the writer: it wakes a thread that waits (store_*) or carries the
+ * answer on itself (store_*_then), so no thread need wait at all.
  */
 struct sqlite_store;
 
 struct step {
 	int (*fn)(struct sqlite_store *st, void *ctx);
 	void *ctx;
+	const struct audit_note *audit; /* written after the step, in its batch */
 	int keep; /* enum keep */
 	int status;
-	int done;
+	void (*answer)(struct step *s); /* called once its batch is on disk (or failed); may free the step */
 	struct step *next;
 };
 
 struct sqlite_store {
 	struct store base;
 	pthread_mutex_t queue_lock;
-	pthread_cond_t queue_done;
-	struct step *queue; /* newest first */
-	int leading;        /* a batch is running */
+	pthread_cond_t queue_work;
+	struct step *queue;  /* newest first */
+	pthread_t writer;
+	int writer_running;
+	int writer_idle;     /* waits on queue_work */
+	int writer_stop;
 	char *key_path; /* the server key beside the database */
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT];
@@ -338,6 +344,18 @@ static int end(struct sqlite_store *st, int status, enum keep keep)
 	return commit(st) == 0 ? status : ST_ERROR;
 }
 
+static int audit_insert(struct sqlite_store *st, int64_t admin_id, const char *email, const char *event,
+			const char *outcome, const char *ip, const char *detail, int64_t now);
+
+/* The step's audit entry, for its answer: outside its savepoint, so that a refusal rolled back is still told. */
+static void note_write(struct sqlite_store *st, const struct step *s)
+{
+	const struct audit_note *n = s->audit;
+	if (!n || s->status < 0 || s->status >= ST_ERROR || !n->outcome[s->status])
+		return;
+	audit_insert(st, n->admin_id, n->email, n->event, n->outcome[s->status], n->ip, n->detail, n->now);
+}
+
 /* Runs one batch of steps, in the order of the list, in one transaction. */
 static void batch_run(struct sqlite_store *st, struct step *batch)
 {
@@ -354,6 +372,7 @@ static void batch_run(struct sqlite_store *st, struct step *batch)
 			run(st, stmt(st, S_ROLLBACK_TO), "rollback to savepoint");
 		if (run(st, stmt(st, S_RELEASE), "release savepoint") != 0 && kept)
 			s->status = ST_ERROR;
+		note_write(st, s);
 	}
 	if (began && commit(st) != 0)
 		for (struct step *s = batch; s; s = s->next)
@@ -361,41 +380,110 @@ static void batch_run(struct sqlite_store *st, struct step *batch)
 	pthread_mutex_unlock(&st->lock);
 }
 
-/* Runs fn as one step of the next group commit; its status once it is on disk (or failed). */
-static int group_run(struct sqlite_store *st, int (*fn)(struct sqlite_store *, void *), void *ctx, enum keep keep)
+/* Takes the whole queue as the next batch, oldest first: first come, first served. */
+static struct step *batch_take(struct sqlite_store *st)
 {
-	struct step me = { .fn = fn, .ctx = ctx, .keep = keep, .status = ST_ERROR };
+	struct step *batch = NULL;
+	while (st->queue) {
+		struct step *next = st->queue->next;
+		st->queue->next = batch;
+		batch = st->queue;
+		st->queue = next;
+	}
+	return batch;
+}
+
+static void *writer_main(void *arg)
+{
+	struct sqlite_store *st = arg;
 	pthread_mutex_lock(&st->queue_lock);
-	me.next = st->queue;
-	/* the step leaves the queue (a leader takes it) before it is done, and we return only then */
-	// cppcheck-suppress autoVariables
-	st->queue = &me;
-	while (!me.done) {
-		if (st->leading) {
-			pthread_cond_wait(&st->queue_done, &st->queue_lock);
-			continue;
+	for (;;) {
+		while (!st->queue && !st->writer_stop) {
+			st->writer_idle = 1;
+			pthread_cond_wait(&st->queue_work, &st->queue_lock);
+			st->writer_idle = 0;
 		}
-		st->leading = 1;
-		struct step *batch = NULL;
-		while (st->queue) { /* oldest first: first come, first served */
-			struct step *next = st->queue->next;
-			st->queue->next = batch;
-			batch = st->queue;
-			st->queue = next;
-		}
+		if (!st->queue)
+			break; /* stopping, and nothing left to write */
+		struct step *batch = batch_take(st);
 		pthread_mutex_unlock(&st->queue_lock);
 		batch_run(st, batch);
-		pthread_mutex_lock(&st->queue_lock);
-		while (batch) { /* a step is its waiter's: read next before it may return */
+		while (batch) { /* an answer may free its step: read next first */
 			struct step *next = batch->next;
-			batch->done = 1;
+			batch->answer(batch);
 			batch = next;
 		}
-		st->leading = 0;
-		pthread_cond_broadcast(&st->queue_done);
+		pthread_mutex_lock(&st->queue_lock);
 	}
 	pthread_mutex_unlock(&st->queue_lock);
-	return me.status;
+	return NULL;
+}
+
+/* Queues a step for the next batch; the writer starts with the first one. */
+static void step_submit(struct sqlite_store *st, struct step *s)
+{
+	pthread_mutex_lock(&st->queue_lock);
+	if (!st->writer_running && !st->writer_stop)
+		st->writer_running = pthread_create(&st->writer, NULL, writer_main, st) == 0;
+	if (!st->writer_running || st->writer_stop) {
+		pthread_mutex_unlock(&st->queue_lock);
+		s->status = ST_ERROR;
+		s->answer(s);
+		return;
+	}
+	s->next = st->queue;
+	st->queue = s;
+	if (st->writer_idle) /* a busy writer finds the step when its batch is done */
+		pthread_cond_signal(&st->queue_work);
+	pthread_mutex_unlock(&st->queue_lock);
+}
+
+/* Lets every queued step be written, then stops the writer. */
+static void writer_stop(struct sqlite_store *st)
+{
+	pthread_mutex_lock(&st->queue_lock);
+	st->writer_stop = 1;
+	pthread_cond_signal(&st->queue_work);
+	int running = st->writer_running;
+	pthread_mutex_unlock(&st->queue_lock);
+	if (running)
+		pthread_join(st->writer, NULL);
+}
+
+/* A thread that waits for its step's answer. */
+struct waiter {
+	struct step step; /* first: the answer gets the step */
+	pthread_mutex_t lock;
+	pthread_cond_t answered;
+	int done;
+};
+
+static void waiter_answer(struct step *s)
+{
+	struct waiter *w = (struct waiter *)s;
+	pthread_mutex_lock(&w->lock);
+	w->done = 1;
+	pthread_cond_signal(&w->answered);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Runs fn as one step of the next group commit; its status once it is on disk (or failed). */
+static int group_run(struct sqlite_store *st, int (*fn)(struct sqlite_store *, void *), void *ctx, enum keep keep,
+		     const struct audit_note *audit)
+{
+	struct waiter w = {
+		.step = { .fn = fn, .ctx = ctx, .audit = audit, .keep = keep, .status = ST_ERROR, .answer = waiter_answer },
+	};
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.answered, NULL);
+	step_submit(st, &w.step);
+	pthread_mutex_lock(&w.lock);
+	while (!w.done)
+		pthread_cond_wait(&w.answered, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+	pthread_cond_destroy(&w.answered);
+	pthread_mutex_destroy(&w.lock);
+	return w.step.status;
 }
 
 /* ---- opening ---- */
@@ -450,12 +538,13 @@ static void sqlite_close(struct store *base)
 	struct sqlite_store *st = (struct sqlite_store *)base;
 	if (!st)
 		return;
+	writer_stop(st);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->lock);
 	pthread_mutex_destroy(&st->queue_lock);
-	pthread_cond_destroy(&st->queue_done);
+	pthread_cond_destroy(&st->queue_work);
 	free(st->key_path);
 	free(st);
 }
@@ -473,7 +562,7 @@ int store_sqlite_open(const char *path, struct store **out, char *err, size_t er
 	st->base.ops = &SQLITE_OPS;
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_mutex_init(&st->queue_lock, NULL);
-	pthread_cond_init(&st->queue_done, NULL);
+	pthread_cond_init(&st->queue_work, NULL);
 	if (!(st->key_path = malloc(strlen(path) + 5))) {
 		snprintf(err, errsz, "out of memory");
 		goto fail;
@@ -732,7 +821,7 @@ static int citizen_issue_step(struct sqlite_store *st, void *ctx)
 static int sqlite_citizen_otp_issue(struct store *base, const char *phone, int create, struct otp_request *rq)
 {
 	struct citizen_issue x = { phone, create, rq };
-	return group_run((struct sqlite_store *)base, citizen_issue_step, &x, KEEP_OK);
+	return group_run((struct sqlite_store *)base, citizen_issue_step, &x, KEEP_OK, rq->audit);
 }
 
 static int sqlite_citizen_state(struct store *base, const char *phone, int64_t now, int max_tries,
@@ -830,11 +919,66 @@ static int citizen_verify_step(struct sqlite_store *st, void *ctx)
 }
 
 static int sqlite_citizen_otp_verify(struct store *base, const char *phone, const unsigned char *hash,
-			     int64_t now, int max_tries, struct limit_use *budget)
+			     int64_t now, int max_tries, struct limit_use *budget, const struct audit_note *audit)
 {
 	struct citizen_verify x = { phone, hash, now, max_tries, budget };
 	/* a miss is recorded too: every answer is kept */
-	return group_run((struct sqlite_store *)base, citizen_verify_step, &x, KEEP_ANSWERS);
+	return group_run((struct sqlite_store *)base, citizen_verify_step, &x, KEEP_ANSWERS, audit);
+}
+
+/* A citizen step whose answer the caller does not wait for: it goes to `then`. */
+struct later {
+	struct step step; /* first: the answer gets the step */
+	union {
+		struct citizen_issue issue;
+		struct citizen_verify verify;
+	} args;
+	struct store_then then;
+};
+
+static void later_answer(struct step *s)
+{
+	struct later *l = (struct later *)s;
+	struct store_then then = l->then;
+	int status = s->status;
+	free(l);
+	then.fn(then.ctx, status);
+}
+
+static void later_submit(struct sqlite_store *st, struct later *l, int (*fn)(struct sqlite_store *, void *),
+			 enum keep keep, const struct audit_note *audit, const struct store_then *then)
+{
+	l->step = (struct step){ .fn = fn, .ctx = &l->args, .audit = audit, .keep = keep, .status = ST_ERROR,
+				 .answer = later_answer };
+	l->then = *then;
+	step_submit(st, &l->step);
+}
+
+static int sqlite_citizen_otp_issue_then(struct store *base, const char *phone, int create, struct otp_request *rq,
+					 const struct store_then *then)
+{
+	struct later *l = malloc(sizeof *l);
+	if (!l) {
+		then->fn(then->ctx, ST_ERROR);
+		return 0;
+	}
+	l->args.issue = (struct citizen_issue){ phone, create, rq };
+	later_submit((struct sqlite_store *)base, l, citizen_issue_step, KEEP_OK, rq->audit, then);
+	return 0;
+}
+
+static int sqlite_citizen_otp_verify_then(struct store *base, const char *phone, const unsigned char *hash,
+					  int64_t now, int max_tries, struct limit_use *budget,
+					  const struct audit_note *audit, const struct store_then *then)
+{
+	struct later *l = malloc(sizeof *l);
+	if (!l) {
+		then->fn(then->ctx, ST_ERROR);
+		return 0;
+	}
+	l->args.verify = (struct citizen_verify){ phone, hash, now, max_tries, budget };
+	later_submit((struct sqlite_store *)base, l, citizen_verify_step, KEEP_ANSWERS, audit, then);
+	return 0;
 }
 
 /* ---- admins ---- */
@@ -1368,26 +1512,32 @@ struct audit_entry {
 	int64_t now;
 };
 
+static int audit_insert(struct sqlite_store *st, int64_t admin_id, const char *email, const char *event,
+			const char *outcome, const char *ip, const char *detail, int64_t now)
+{
+	sqlite3_stmt *s = stmt(st, S_AUDIT_ADD);
+	sqlite3_bind_int64(s, 1, now);
+	if (admin_id > 0)
+		sqlite3_bind_int64(s, 2, admin_id);
+	bind_text(s, 3, email && *email ? email : NULL);
+	bind_text(s, 4, event);
+	bind_text(s, 5, outcome);
+	bind_text(s, 6, ip && *ip ? ip : NULL);
+	bind_text(s, 7, detail);
+	return run(st, s, "write audit") == 0 ? ST_OK : ST_ERROR;
+}
+
 static int audit_step(struct sqlite_store *st, void *ctx)
 {
 	struct audit_entry *x = ctx;
-	sqlite3_stmt *s = stmt(st, S_AUDIT_ADD);
-	sqlite3_bind_int64(s, 1, x->now);
-	if (x->admin_id > 0)
-		sqlite3_bind_int64(s, 2, x->admin_id);
-	bind_text(s, 3, x->email && *x->email ? x->email : NULL);
-	bind_text(s, 4, x->event);
-	bind_text(s, 5, x->outcome);
-	bind_text(s, 6, x->ip && *x->ip ? x->ip : NULL);
-	bind_text(s, 7, x->detail);
-	return run(st, s, "write audit") == 0 ? ST_OK : ST_ERROR;
+	return audit_insert(st, x->admin_id, x->email, x->event, x->outcome, x->ip, x->detail, x->now);
 }
 
 static int sqlite_audit_add(struct store *base, int64_t admin_id, const char *email, const char *event,
 		    const char *outcome, const char *ip, const char *detail, int64_t now)
 {
 	struct audit_entry x = { admin_id, email, event, outcome, ip, detail, now };
-	return group_run((struct sqlite_store *)base, audit_step, &x, KEEP_OK);
+	return group_run((struct sqlite_store *)base, audit_step, &x, KEEP_OK, NULL);
 }
 
 static int sqlite_audit_list(struct store *base, int64_t since, const char *email,
