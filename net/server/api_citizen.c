@@ -112,10 +112,13 @@ static void pending_done(struct pending *p)
 		answered(ctx);
 }
 
-/* 1 when the call may be answered by the store's writer: its HTTP layer waits for it, and no SMS is to go. */
-static int may_answer_later(struct call *c, struct pending *p)
+/*
+ * 1 when the call may be answered by the store's writer: its HTTP layer
+ * waits for it, and no SMS is to go after the step (the writer must not wait on one).
+ */
+static int may_answer_later(struct call *c, struct pending *p, int sends_sms)
 {
-	if (!c->rq->answered || sms_enabled(c->app->sms))
+	if (!c->rq->answered || (sends_sms && sms_enabled(c->app->sms)))
 		return 0;
 	p->answered = c->rq->answered;
 	p->answered_ctx = c->rq->answered_ctx;
@@ -225,7 +228,7 @@ void api_citizen_otp(struct call *c)
 		.cooldown = &p->limit,
 		.audit = &p->told,
 	};
-	if (may_answer_later(c, p)) {
+	if (may_answer_later(c, p, 1)) {
 		store_citizen_otp_issue_then(c->app->store, p->phone, create, &p->rq,
 					     &(struct store_then){ issue_then, p });
 		return;
@@ -295,7 +298,7 @@ void api_citizen_verify(struct call *c)
 	p->told.outcome[ST_NOT_FOUND] = "unknown_phone";
 	p->told.outcome[ST_WRONG] = "wrong";
 	p->told.outcome[ST_LIMITED] = "guess_budget_spent";
-	if (may_answer_later(c, p)) {
+	if (may_answer_later(c, p, 0)) {
 		store_citizen_otp_verify_then(c->app->store, p->phone, p->hash, p->told.now, MAX_TRIES, &p->limit,
 					      &p->told, &(struct store_then){ verify_then, p });
 		return;
