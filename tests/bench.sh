@@ -62,7 +62,8 @@ prepare() {
 		-d '{"type":"create","phoneNumber":"060{}"}' || true
 }
 
-rss() { awk '/VmRSS/ {print $2 " KiB"}' "/proc/$(cat "$dir/$1.pid")/status"; }
+# the server's RSS now, and its peak so far
+rss() { awk '/VmRSS/ {now = $2} /VmHWM/ {peak = $2} END {print now " KiB (peak " peak " KiB)"}' "/proc/$(cat "$dir/$1.pid")/status"; }
 
 # measure KEY LABEL NODE URL [wrk args...]: one line of figures; req/s in $dir/KEY.rate
 measure() {
@@ -105,6 +106,11 @@ measure otp "POST /otp create/resend (SQLite)" lite "$url/otp" -s "$dir/otp.lua"
 measure verify "POST /otp/verify (SQLite)" lite "$url/otp/verify" -s "$dir/verify.lua"
 measure me "GET /api/admin/me (SQLite)" lite "$url/api/admin/me" -H "Authorization: Bearer $token"
 measure login "POST /api/admin/login (SQLite)" lite "$url/api/admin/login" -s "$dir/login.lua"
+# 200 logins at once: RSS must stay within the hashes in flight (guichetd's HASH_SLOTS) x 64 MiB + 32 MiB
+CONNS=200 measure login200 "POST /api/admin/login, 200 at once" lite "$url/api/admin/login" -s "$dir/login.lua" \
+	--timeout 30s
+slots=$(sed -n 's/^#define HASH_SLOTS \([0-9]*\).*/\1/p' net/server/main.c)
+echo "  RSS bound for 200 logins: $slots hashes x 64 MiB + 32 MiB = $((slots * 64 + 32)) MiB"
 # one Argon2id hash, as a login on an idle server costs it
 hash_ms=$(for _ in 1 2 3 4 5; do
 	curl -s -o /dev/null -w '%{time_total}\n' -XPOST "$url/api/admin/login" \

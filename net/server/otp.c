@@ -3,14 +3,27 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+/* Digits per draw: 10^9 < 2^32, the bound randombytes_uniform takes. */
+#define DIGITS_PER_DRAW 9
+
 void otp_generate(int digits, char *out)
 {
-	for (int i = 0; i < digits; i++)
-		out[i] = (char)('0' + randombytes_uniform(10));
+	/* a number of `n` digits per draw, leading zeros kept: one system call per code, not one per digit */
+	for (int done = 0; done < digits;) {
+		int n = digits - done < DIGITS_PER_DRAW ? digits - done : DIGITS_PER_DRAW;
+		uint32_t bound = 1;
+		for (int i = 0; i < n; i++)
+			bound *= 10;
+		uint32_t draw = randombytes_uniform(bound);
+		for (int i = n - 1; i >= 0; i--, draw /= 10)
+			out[done + i] = (char)('0' + draw % 10);
+		done += n;
+	}
 	out[digits] = '\0';
 }
 

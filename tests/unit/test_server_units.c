@@ -127,17 +127,24 @@ END_TEST
 
 START_TEST(otp_digits_are_uniform)
 {
-	/* 60,000 digits: each should appear about 6,000 times; 5,500..6,500 is > 6 sigma */
-	int count[10] = { 0 };
+	/*
+	 * 60,000 digits: each should appear about 6,000 times; 5,500..6,500 is
+	 * > 6 sigma. The leading digit alone (a code is drawn as one number): each
+	 * about 1,000 times in 10,000, 850..1,150 is 5 sigma.
+	 */
+	int count[10] = { 0 }, leading[10] = { 0 };
 	char code[7];
 	for (int i = 0; i < 10000; i++) {
 		otp_generate(6, code);
+		leading[code[0] - '0']++;
 		for (int k = 0; k < 6; k++)
 			count[code[k] - '0']++;
 	}
 	for (int d = 0; d < 10; d++) {
 		ck_assert_int_gt(count[d], 5500);
 		ck_assert_int_lt(count[d], 6500);
+		ck_assert_int_gt(leading[d], 850);
+		ck_assert_int_lt(leading[d], 1150);
 	}
 }
 END_TEST
