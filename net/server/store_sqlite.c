@@ -233,6 +233,12 @@ struct sqlite_store {
 	int writer_idle;     /* waits on queue_work */
 	int writer_stop;
 	char *key_path; /* the server key beside the database */
+	/*
+	 * A second connection for the reads of the event loop (credentials, a
+	 * citizen's state, the trail): in WAL, it reads the last commit while the
+	 * writer's own commit waits on the disk. NULL in the reader itself.
+	 */
+	struct sqlite_store *reader;
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT];
 	pthread_mutex_t lock;
@@ -486,6 +492,44 @@ static int group_run(struct sqlite_store *st, int (*fn)(struct sqlite_store *, v
 	return w.step.status;
 }
 
+/* The connection for a read that needs no writer (the writer's own when there is no reader). */
+static struct sqlite_store *reader_of(struct sqlite_store *st)
+{
+	return st->reader ? st->reader : st;
+}
+
+/* A record of use (token, API key) written with the next group commit: nobody waits for it. */
+struct touch {
+	struct step step; /* first: the answer gets the step */
+	int stmt;         /* enum stmt_id */
+	int64_t id;
+	int64_t now;
+};
+
+static int touch_step(struct sqlite_store *st, void *ctx)
+{
+	const struct touch *t = ctx;
+	sqlite3_stmt *s = stmt(st, (enum stmt_id)t->stmt);
+	sqlite3_bind_int64(s, 1, t->id);
+	sqlite3_bind_int64(s, 2, t->now);
+	return run(st, s, "record use") == 0 ? ST_OK : ST_ERROR; /* best effort: a read-only database still answers */
+}
+
+static void touch_answer(struct step *s)
+{
+	free(s);
+}
+
+static void touch_later(struct sqlite_store *st, int stmt_id, int64_t id, int64_t now)
+{
+	struct touch *t = malloc(sizeof *t);
+	if (!t)
+		return;
+	*t = (struct touch){ .stmt = stmt_id, .id = id, .now = now };
+	t->step = (struct step){ .fn = touch_step, .ctx = t, .keep = KEEP_OK, .status = ST_ERROR, .answer = touch_answer };
+	step_submit(st, &t->step);
+}
+
 /* ---- opening ---- */
 
 static int migrate(struct sqlite_store *st, char *err, size_t errsz)
@@ -539,6 +583,7 @@ static void sqlite_close(struct store *base)
 	if (!st)
 		return;
 	writer_stop(st);
+	sqlite_close(st->reader ? &st->reader->base : NULL);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
@@ -549,46 +594,63 @@ static void sqlite_close(struct store *base)
 	free(st);
 }
 
+/* Opens one connection to path: WAL, synchronous=FULL, every statement prepared (after migrating, unless a reader). */
+static int connect_db(struct sqlite_store *st, const char *path, int reader, char *err, size_t errsz)
+{
+	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errsz, "cannot open database %s: %s", path,
+			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		return -1;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	/* synchronous=FULL: a commit is on disk before we answer, so nothing acknowledged is lost */
+	if (sqlite3_exec(st->db, reader ? "PRAGMA query_only=ON"
+					: "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
+			 NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errsz, "cannot open database %s: %s", path, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (!reader && migrate(st, err, errsz) != 0)
+		return -1;
+	for (int i = 0; i < S_COUNT; i++) {
+		if (sqlite3_prepare_v3(st->db, SQL[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL) != SQLITE_OK) {
+			snprintf(err, errsz, "cannot prepare statement %d: %s", i, sqlite3_errmsg(st->db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static struct sqlite_store *store_new(void)
+{
+	struct sqlite_store *st = calloc(1, sizeof *st);
+	if (!st)
+		return NULL;
+	st->base.ops = &SQLITE_OPS;
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_mutex_init(&st->queue_lock, NULL);
+	pthread_cond_init(&st->queue_work, NULL);
+	return st;
+}
+
 int store_sqlite_open(const char *path, struct store **out, char *err, size_t errsz)
 {
 	*out = NULL;
 	if (create_private(path, err, errsz) != 0)
 		return -1;
-	struct sqlite_store *st = calloc(1, sizeof *st);
+	struct sqlite_store *st = store_new();
 	if (!st) {
 		snprintf(err, errsz, "out of memory");
 		return -1;
 	}
-	st->base.ops = &SQLITE_OPS;
-	pthread_mutex_init(&st->lock, NULL);
-	pthread_mutex_init(&st->queue_lock, NULL);
-	pthread_cond_init(&st->queue_work, NULL);
-	if (!(st->key_path = malloc(strlen(path) + 5))) {
+	if (!(st->key_path = malloc(strlen(path) + 5)) || !(st->reader = store_new())) {
 		snprintf(err, errsz, "out of memory");
 		goto fail;
 	}
 	snprintf(st->key_path, strlen(path) + 5, "%s.key", path);
-	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errsz, "cannot open database %s: %s", path,
-			 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+	if (connect_db(st, path, 0, err, errsz) != 0 || connect_db(st->reader, path, 1, err, errsz) != 0)
 		goto fail;
-	}
-	sqlite3_busy_timeout(st->db, 5000);
-	/* synchronous=FULL: a commit is on disk before we answer, so nothing acknowledged is lost */
-	if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
-			 NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errsz, "cannot open database %s: %s", path, sqlite3_errmsg(st->db));
-		goto fail;
-	}
-	if (migrate(st, err, errsz) != 0)
-		goto fail;
-	for (int i = 0; i < S_COUNT; i++) {
-		if (sqlite3_prepare_v3(st->db, SQL[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL) != SQLITE_OK) {
-			snprintf(err, errsz, "cannot prepare statement %d: %s", i, sqlite3_errmsg(st->db));
-			goto fail;
-		}
-	}
 	*out = &st->base;
 	return 0;
 fail:
@@ -734,7 +796,7 @@ static int limit_succeeded(struct sqlite_store *st, const struct limit_use *lu)
 
 static int sqlite_limit_peek(struct store *base, const char *key, int64_t now, int64_t *count, int64_t *reset_at)
 {
-	struct sqlite_store *st = (struct sqlite_store *)base;
+	struct sqlite_store *st = reader_of((struct sqlite_store *)base);
 	pthread_mutex_lock(&st->lock);
 	sqlite3_stmt *s = stmt(st, S_LIMIT_PEEK);
 	bind_text(s, 1, key);
@@ -827,7 +889,7 @@ static int sqlite_citizen_otp_issue(struct store *base, const char *phone, int c
 static int sqlite_citizen_state(struct store *base, const char *phone, int64_t now, int max_tries,
 			struct citizen_state *out)
 {
-	struct sqlite_store *st = (struct sqlite_store *)base;
+	struct sqlite_store *st = reader_of((struct sqlite_store *)base);
 	memset(out, 0, sizeof *out);
 	pthread_mutex_lock(&st->lock);
 	sqlite3_stmt *s = stmt(st, S_CITIZEN_STATE);
@@ -1356,7 +1418,7 @@ static int sqlite_token_create(struct store *base, int64_t admin_id, const unsig
 static int sqlite_token_auth(struct store *base, int64_t id, const unsigned char *hash, int64_t now,
 		     struct admin *out)
 {
-	struct sqlite_store *st = (struct sqlite_store *)base;
+	struct sqlite_store *writer = (struct sqlite_store *)base, *st = reader_of(writer);
 	pthread_mutex_lock(&st->lock);
 	sqlite3_stmt *s = stmt(st, S_TOKEN_GET);
 	sqlite3_bind_int64(s, 1, id);
@@ -1371,18 +1433,14 @@ static int sqlite_token_auth(struct store *base, int64_t id, const unsigned char
 		status = ST_OK;
 	}
 	sqlite3_reset(s);
-	if (status == ST_OK && now - last_used >= TOKEN_TOUCH_EVERY_MS) {
-		s = stmt(st, S_TOKEN_TOUCH);
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int64(s, 2, now);
-		run(st, s, "touch token"); /* best effort: a read-only database still authenticates */
-	}
 	if (status == ST_OK) {
 		s = stmt(st, S_ADMIN_BY_ID);
 		sqlite3_bind_int64(s, 1, admin_id);
 		status = admin_one(st, s, out);
 	}
 	pthread_mutex_unlock(&st->lock);
+	if (status == ST_OK && now - last_used >= TOKEN_TOUCH_EVERY_MS)
+		touch_later(writer, S_TOKEN_TOUCH, id, now);
 	return status;
 }
 
@@ -1401,7 +1459,7 @@ static int sqlite_token_revoke(struct store *base, int64_t id, int64_t now)
 static int sqlite_token_list(struct store *base, int64_t admin_id, int64_t now,
 		     void (*fn)(const struct session_row *, void *), void *ctx)
 {
-	struct sqlite_store *st = (struct sqlite_store *)base;
+	struct sqlite_store *st = reader_of((struct sqlite_store *)base);
 	struct session_row row;
 	pthread_mutex_lock(&st->lock);
 	sqlite3_stmt *s = stmt(st, S_TOKEN_LIST);
@@ -1482,7 +1540,7 @@ static int sqlite_apikey_revoke(struct store *base, const char *name, int64_t no
 
 static int sqlite_apikey_auth(struct store *base, const unsigned char *hash, int64_t now, char *name, size_t namesz)
 {
-	struct sqlite_store *st = (struct sqlite_store *)base;
+	struct sqlite_store *writer = (struct sqlite_store *)base, *st = reader_of(writer);
 	pthread_mutex_lock(&st->lock);
 	sqlite3_stmt *s = stmt(st, S_APIKEY_GET);
 	bind_hash(s, 1, hash);
@@ -1494,13 +1552,9 @@ static int sqlite_apikey_auth(struct store *base, const unsigned char *hash, int
 		last_used = sqlite3_column_int64(s, 2);
 	}
 	sqlite3_reset(s);
-	if (rc == SQLITE_ROW && now - last_used >= TOKEN_TOUCH_EVERY_MS) {
-		s = stmt(st, S_APIKEY_TOUCH);
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int64(s, 2, now);
-		run(st, s, "touch api key"); /* best effort, as for tokens */
-	}
 	pthread_mutex_unlock(&st->lock);
+	if (rc == SQLITE_ROW && now - last_used >= TOKEN_TOUCH_EVERY_MS)
+		touch_later(writer, S_APIKEY_TOUCH, id, now);
 	return rc < 0 ? ST_ERROR : rc == SQLITE_ROW ? ST_OK : ST_NOT_FOUND;
 }
 
@@ -1543,7 +1597,7 @@ static int sqlite_audit_add(struct store *base, int64_t admin_id, const char *em
 static int sqlite_audit_list(struct store *base, int64_t since, const char *email,
 		     void (*fn)(const struct audit_row *, void *), void *ctx)
 {
-	struct sqlite_store *st = (struct sqlite_store *)base;
+	struct sqlite_store *st = reader_of((struct sqlite_store *)base);
 	struct audit_row row = { .id = 0 };
 	pthread_mutex_lock(&st->lock);
 	sqlite3_stmt *s = stmt(st, S_AUDIT_LIST);
@@ -1567,7 +1621,7 @@ static int sqlite_audit_list(struct store *base, int64_t since, const char *emai
 static int sqlite_audit_page(struct store *base, int64_t before_id, int limit, const char *actor, const char *detail,
 		     void (*fn)(const struct audit_row *, void *), void *ctx)
 {
-	struct sqlite_store *st = (struct sqlite_store *)base;
+	struct sqlite_store *st = reader_of((struct sqlite_store *)base);
 	struct audit_row row;
 	pthread_mutex_lock(&st->lock);
 	sqlite3_stmt *s = stmt(st, S_AUDIT_PAGE);

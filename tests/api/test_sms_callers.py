@@ -192,6 +192,25 @@ def callers_key_needs_a_key_or_a_live_token():
 
 
 @test
+def a_key_in_use_is_recorded_as_used():
+    """The record of use rides on the next group commit: the caller does not wait for it."""
+    s = Server()
+    s.add_citizen(PHONE)
+    key = new_key(s, "portail")
+
+    def last_used():
+        return s.cli("apikey", "list", check_rc=0).stdout.decode().splitlines()[1].split("\t")[2]
+
+    never = last_used()
+    eq(s.post("/otp", {"type": "create", "phoneNumber": PHONE}, headers={"Authorization": f"Bearer {key}"}).status,
+       201)
+    deadline = time.time() + 5
+    while last_used() == never and time.time() < deadline:
+        time.sleep(0.05)
+    check(last_used() != never, f"still {never!r}")
+
+
+@test
 def callers_any_ignores_a_dead_credential():
     s = Server()
     s.add_citizen(PHONE)
