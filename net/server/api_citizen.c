@@ -80,6 +80,7 @@ struct pending {
 	struct limit_use limit; /* the cooldown of /otp, the guess budget of /otp/verify */
 	struct otp_request rq;
 	struct audit_note told;
+	void (*answer)(struct pending *p, int status); /* writes the reply for the step's status */
 };
 
 static struct pending *pending_new(struct call *c, const char *phone, const char *event)
@@ -126,6 +127,25 @@ static int may_answer_later(struct call *c, struct pending *p, int sends_sms)
 	return 1;
 }
 
+/* The answers both routes share: an unknown phone, a spent limit, a database failure. */
+static void answer_common(struct pending *p, int status)
+{
+	if (status == ST_NOT_FOUND)
+		reply_json(p->out, ENV_CITIZEN, 400, NO_CITIZEN, NULL);
+	else if (status == ST_LIMITED)
+		abuse_refuse(&p->limit, ENV_CITIZEN, p->out);
+	else
+		reply_citizen_error(p->out, "database unavailable");
+}
+
+/* The store's continuation: the reply, then the call handed back to the HTTP layer. */
+static void pending_then(void *ctx, int status)
+{
+	struct pending *p = ctx;
+	p->answer(p, status);
+	pending_done(p);
+}
+
 static void answer_code(const struct pending *p)
 {
 	char iso[CLOCK_ISO_LEN + 1];
@@ -145,9 +165,6 @@ static void issue_answer(struct pending *p, int status)
 	case ST_OK:
 		answer_code(p);
 		break;
-	case ST_NOT_FOUND:
-		reply_json(p->out, ENV_CITIZEN, 400, NO_CITIZEN, NULL);
-		break;
 	case ST_EXISTS:
 		reply_json(p->out, ENV_CITIZEN, 400,
 			   "Un OTP existe déjà pour ce numéro. Utilisez le type 'resend' pour régénérer.", NULL);
@@ -156,20 +173,10 @@ static void issue_answer(struct pending *p, int status)
 		reply_json(p->out, ENV_CITIZEN, 400,
 			   "Aucun OTP n'existe pour ce numéro. Utilisez le type 'create' pour en générer un.", NULL);
 		break;
-	case ST_LIMITED:
-		abuse_refuse(&p->limit, ENV_CITIZEN, p->out);
-		break;
 	default:
-		reply_citizen_error(p->out, "database unavailable");
+		answer_common(p, status);
 		break;
 	}
-}
-
-static void issue_then(void *ctx, int status)
-{
-	struct pending *p = ctx;
-	issue_answer(p, status);
-	pending_done(p);
 }
 
 /* With SMS on: the code is sent once on disk, and "sent" is told only once the SMS went. */
@@ -228,9 +235,10 @@ void api_citizen_otp(struct call *c)
 		.cooldown = &p->limit,
 		.audit = &p->told,
 	};
+	p->answer = issue_answer;
 	if (may_answer_later(c, p, 1)) {
 		store_citizen_otp_issue_then(c->app->store, p->phone, create, &p->rq,
-					     &(struct store_then){ issue_then, p });
+					     &(struct store_then){ pending_then, p });
 		return;
 	}
 	issue_and_send(c, p);
@@ -246,26 +254,13 @@ static void verify_answer(struct pending *p, int status)
 		reply_json(p->out, ENV_CITIZEN, 200, "OTP vérifié avec succès", data);
 		break;
 	}
-	case ST_NOT_FOUND:
-		reply_json(p->out, ENV_CITIZEN, 400, NO_CITIZEN, NULL);
-		break;
 	case ST_WRONG:
 		reply_json(p->out, ENV_CITIZEN, 400, WRONG_OTP, NULL);
 		break;
-	case ST_LIMITED:
-		abuse_refuse(&p->limit, ENV_CITIZEN, p->out);
-		break;
 	default:
-		reply_citizen_error(p->out, "database unavailable");
+		answer_common(p, status);
 		break;
 	}
-}
-
-static void verify_then(void *ctx, int status)
-{
-	struct pending *p = ctx;
-	verify_answer(p, status);
-	pending_done(p);
 }
 
 void api_citizen_verify(struct call *c)
@@ -298,9 +293,10 @@ void api_citizen_verify(struct call *c)
 	p->told.outcome[ST_NOT_FOUND] = "unknown_phone";
 	p->told.outcome[ST_WRONG] = "wrong";
 	p->told.outcome[ST_LIMITED] = "guess_budget_spent";
+	p->answer = verify_answer;
 	if (may_answer_later(c, p, 0)) {
 		store_citizen_otp_verify_then(c->app->store, p->phone, p->hash, p->told.now, MAX_TRIES, &p->limit,
-					      &p->told, &(struct store_then){ verify_then, p });
+					      &p->told, &(struct store_then){ pending_then, p });
 		return;
 	}
 	verify_answer(p, store_citizen_otp_verify(c->app->store, p->phone, p->hash, p->told.now, MAX_TRIES,
