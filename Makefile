@@ -34,7 +34,8 @@ SERVER_CFLAGS = $(shell pkg-config --cflags $(SERVER_PKGS))
 SERVER_LIBS = $(shell pkg-config --libs $(SERVER_PKGS)) -lpthread -lm
 CONSOLE_PKGS := libcurl libcjson libsecret-1 ncursesw
 CONSOLE_CFLAGS = $(shell pkg-config --cflags $(CONSOLE_PKGS)) -pthread -DLOCALEDIR='"$(LOCALEDIR)"'
-CONSOLE_LIBS = $(shell pkg-config --libs $(CONSOLE_PKGS)) -pthread
+# libcurl and libsecret-1 are not linked: the console loads them on first use (net/dynlib.h)
+CONSOLE_LIBS = $(shell pkg-config --libs libcjson ncursesw) -pthread
 # the console's English (gettext; French is the source): build/locale, beside the program
 CONSOLE_MO := $(BUILD)/locale/en/LC_MESSAGES/guichet.mo
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
@@ -132,10 +133,10 @@ $(FUZZ_DIR)/fuzz-api: tests/fuzz/fuzz_api.c $(SERVER_SRC) $(wildcard net/server/
 	@echo "  FUZZ    $@"
 	$(Q)clang $(FUZZ_CFLAGS) $(SERVER_CFLAGS) -Inet/server -o $@ tests/fuzz/fuzz_api.c $(SERVER_SRC) $(SERVER_LIBS)
 
-$(FUZZ_DIR)/fuzz-client: tests/fuzz/fuzz_client.c net/client.c net/transport.c net/client.h net/transport.h
+$(FUZZ_DIR)/fuzz-client: tests/fuzz/fuzz_client.c net/client.c net/transport.c net/dynlib.c net/client.h net/transport.h
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"
-	$(Q)clang $(FUZZ_CFLAGS) $(CONSOLE_CFLAGS) -Inet -o $@ tests/fuzz/fuzz_client.c net/client.c net/transport.c \
+	$(Q)clang $(FUZZ_CFLAGS) $(CONSOLE_CFLAGS) -Inet -o $@ tests/fuzz/fuzz_client.c net/client.c net/transport.c net/dynlib.c \
 		$(shell pkg-config --libs libcurl libcjson)
 
 $(FUZZ_DIR)/fuzz-abuse: tests/fuzz/fuzz_abuse.c net/server/netaddr.c net/server/netaddr.h

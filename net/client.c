@@ -1,4 +1,5 @@
 #include "client.h"
+#include "dynlib.h"
 
 #include <cjson/cJSON.h>
 #include <libintl.h>
@@ -131,11 +132,11 @@ int client_otp_verify(struct client_call *call, const struct transport_options *
 /* ADMIN "citizens/" + the phone, escaped, + tail; 0, or -1 when out of memory or too long. */
 static int citizen_path(char *out, size_t outsz, const char *phone, const char *tail)
 {
-	char *escaped = curl_easy_escape(NULL, phone, 0);
+	char *escaped = dynlib_curl() == 0 ? sym_curl_easy_escape(NULL, phone, 0) : NULL;
 	if (!escaped)
 		return -1;
 	int n = snprintf(out, outsz, ADMIN "citizens/%s%s", escaped, tail);
-	curl_free(escaped);
+	sym_curl_free(escaped);
 	return n > 0 && (size_t)n < outsz ? 0 : -1;
 }
 
@@ -159,12 +160,12 @@ static int add_query(char *out, size_t outsz, const char *name, const char *valu
 {
 	if (!value || !*value)
 		return 0;
-	char *escaped = curl_easy_escape(NULL, value, 0);
+	char *escaped = dynlib_curl() == 0 ? sym_curl_easy_escape(NULL, value, 0) : NULL;
 	if (!escaped)
 		return -1;
 	size_t len = strlen(out);
 	int n = snprintf(out + len, outsz - len, "&%s=%s", name, escaped);
-	curl_free(escaped);
+	sym_curl_free(escaped);
 	return n > 0 && (size_t)n < outsz - len ? 0 : -1;
 }
 

@@ -1,9 +1,9 @@
 #include "credstore.h"
+#include "dynlib.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libintl.h>
-#include <libsecret/secret.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,25 +106,41 @@ static int file_path(const struct credstore *cs, const char *what, char *out, si
 
 /* ---- keyring ---- */
 
+/* From now on the file store serves; told once, in msg, with the file's name. */
+static void fall_back(struct credstore *cs, char *msg, size_t msgsz)
+{
+	char path[2400];
+	cs->fell_back = 1;
+	if (!cs->noticed && file_path(cs, "token", path, sizeof path, 0) == 0)
+		snprintf(msg, msgsz, gettext("Trousseau indisponible : le jeton est gardé dans le fichier %s "
+					     "(lisible par vous seul)."), path);
+	cs->noticed = 1;
+}
+
+/* 1 when the keyring is to be asked; 0 when the file store serves (libsecret could not be loaded: told as unavailable). */
+static int keyring_first(struct credstore *cs, char *msg, size_t msgsz)
+{
+	if (cs->kind != CRED_KEYRING || cs->fell_back)
+		return 0;
+	if (dynlib_secret() == 0)
+		return 1;
+	fall_back(cs, msg, msgsz);
+	return 0;
+}
+
 /*
  * Turns a GError into "unavailable" (1: the file store serves from now on,
  * told once in msg with the file's name) or a real failure (-1).
  */
 static int keyring_error(struct credstore *cs, GError *error, char *msg, size_t msgsz)
 {
-	int unavailable = error->domain == G_IO_ERROR || error->domain == G_DBUS_ERROR ||
-			  (error->domain == SECRET_ERROR && error->code == SECRET_ERROR_IS_LOCKED);
-	if (unavailable) {
-		char path[2400];
-		cs->fell_back = 1;
-		if (!cs->noticed && file_path(cs, "token", path, sizeof path, 0) == 0)
-			snprintf(msg, msgsz, gettext("Trousseau indisponible : le jeton est gardé dans le fichier %s "
-						     "(lisible par vous seul)."), path);
-		cs->noticed = 1;
-	} else {
+	int unavailable = error->domain == sym_g_io_error_quark() || error->domain == sym_g_dbus_error_quark() ||
+			  (error->domain == sym_secret_error_get_quark() && error->code == SECRET_ERROR_IS_LOCKED);
+	if (unavailable)
+		fall_back(cs, msg, msgsz);
+	else
 		snprintf(msg, msgsz, gettext("Trousseau : %s"), error->message);
-	}
-	g_error_free(error);
+	sym_g_error_free(error);
 	return unavailable ? 1 : -1;
 }
 
@@ -182,15 +198,15 @@ char *credstore_load(struct credstore *cs, char *msg, size_t msgsz)
 		return strdup(cs->memory);
 	if (cs->kind == CRED_NONE)
 		return NULL;
-	if (cs->kind == CRED_FILE || cs->fell_back)
+	if (!keyring_first(cs, msg, msgsz))
 		return file_load(cs, "token");
 	GError *error = NULL;
-	gchar *secret = secret_password_lookup_sync(&SCHEMA, NULL, &error, "application", "guichet",
-						    "server", cs->server, NULL);
+	gchar *secret = sym_secret_password_lookup_sync(&SCHEMA, NULL, &error, "application", "guichet",
+							"server", cs->server, NULL);
 	if (error)
 		return keyring_error(cs, error, msg, msgsz) > 0 ? file_load(cs, "token") : NULL;
 	char *token = secret ? strdup(secret) : NULL;
-	secret_password_free(secret);
+	sym_secret_password_free(secret);
 	return token;
 }
 
@@ -206,12 +222,12 @@ int credstore_save(struct credstore *cs, const char *token, char *msg, size_t ms
 	msg[0] = '\0';
 	if (cs->kind == CRED_NONE)
 		return keep_in_memory(cs, token);
-	if (cs->kind == CRED_KEYRING && !cs->fell_back) {
+	if (keyring_first(cs, msg, msgsz)) {
 		GError *error = NULL;
 		char label[1200];
 		snprintf(label, sizeof label, "guichet — %s", cs->server);
-		secret_password_store_sync(&SCHEMA, SECRET_COLLECTION_DEFAULT, label, token, NULL, &error,
-					   "application", "guichet", "server", cs->server, NULL);
+		sym_secret_password_store_sync(&SCHEMA, SECRET_COLLECTION_DEFAULT, label, token, NULL, &error,
+					       "application", "guichet", "server", cs->server, NULL);
 		if (!error)
 			return 0;
 		if (keyring_error(cs, error, msg, msgsz) < 0)
@@ -232,10 +248,10 @@ int credstore_clear(struct credstore *cs, char *msg, size_t msgsz)
 	cs->memory = NULL;
 	if (cs->kind == CRED_NONE)
 		return 0;
-	if (cs->kind == CRED_KEYRING && !cs->fell_back) {
+	if (keyring_first(cs, msg, msgsz)) {
 		GError *error = NULL;
 		/* both attributes, never an empty set: that would clear every secret of the schema */
-		secret_password_clear_sync(&SCHEMA, NULL, &error, "application", "guichet", "server", cs->server, NULL);
+		sym_secret_password_clear_sync(&SCHEMA, NULL, &error, "application", "guichet", "server", cs->server, NULL);
 		if (error && keyring_error(cs, error, msg, msgsz) < 0)
 			return -1;
 	}

@@ -1,4 +1,5 @@
 #include "transport.h"
+#include "dynlib.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,45 +46,45 @@ int transport_prepare(struct transport_exchange *x, const struct transport_optio
 	size_t blen = strlen(base);
 	while (blen && base[blen - 1] == '/')
 		blen--;
-	if (snprintf(url, sizeof url, "%.*s%s", (int)blen, base, path) >= (int)sizeof url)
+	if (snprintf(url, sizeof url, "%.*s%s", (int)blen, base, path) >= (int)sizeof url || dynlib_curl() != 0)
 		return -1;
-	x->easy = curl_easy_init();
+	x->easy = sym_curl_easy_init();
 	if (!x->easy)
 		return -1;
-	x->headers = curl_slist_append(NULL, "Accept: application/json");
+	x->headers = sym_curl_slist_append(NULL, "Accept: application/json");
 	if (body)
-		x->headers = curl_slist_append(x->headers, "Content-Type: application/json; charset=utf-8");
+		x->headers = sym_curl_slist_append(x->headers, "Content-Type: application/json; charset=utf-8");
 	if (token) {
 		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-		x->headers = curl_slist_append(x->headers, auth);
+		x->headers = sym_curl_slist_append(x->headers, auth);
 		memset(auth, 0, sizeof auth);
 	}
-	x->headers = curl_slist_append(x->headers, "Expect:");
+	x->headers = sym_curl_slist_append(x->headers, "Expect:");
 	CURL *e = x->easy;
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "guichet/" GUICHET_VERSION);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->error);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, opt->timeout_s > 0 ? opt->timeout_s : 30L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	sym_curl_easy_setopt(e, CURLOPT_URL, url);
+	sym_curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+	sym_curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+	sym_curl_easy_setopt(e, CURLOPT_USERAGENT, "guichet/" GUICHET_VERSION);
+	sym_curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	sym_curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	sym_curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	sym_curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	sym_curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->error);
+	sym_curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	sym_curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
+	sym_curl_easy_setopt(e, CURLOPT_TIMEOUT, opt->timeout_s > 0 ? opt->timeout_s : 30L);
+	sym_curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	sym_curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	sym_curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (opt->cacert)
-		curl_easy_setopt(e, CURLOPT_CAINFO, opt->cacert);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+		sym_curl_easy_setopt(e, CURLOPT_CAINFO, opt->cacert);
+	sym_curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	if (body) {
 		x->request_body = strdup(body);
 		if (!x->request_body)
 			return -1;
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->request_body);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(x->request_body));
+		sym_curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->request_body);
+		sym_curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(x->request_body));
 	}
 	return 0;
 }
@@ -91,8 +92,8 @@ int transport_prepare(struct transport_exchange *x, const struct transport_optio
 void transport_release(struct transport_exchange *x)
 {
 	if (x->easy)
-		curl_easy_cleanup(x->easy);
-	curl_slist_free_all(x->headers); /* it held the Authorization header */
+		sym_curl_easy_cleanup(x->easy);
+	sym_curl_slist_free_all(x->headers); /* it held the Authorization header */
 	if (x->request_body) {
 		/* the body may carry a password */
 		volatile char *p = x->request_body;
@@ -107,34 +108,34 @@ void transport_release(struct transport_exchange *x)
 static void finish(struct transport_exchange *x, CURLcode rc)
 {
 	x->result = rc;
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
+	sym_curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
 	if (rc != CURLE_OK && !x->error[0])
-		snprintf(x->error, sizeof x->error, "%s", curl_easy_strerror(rc));
+		snprintf(x->error, sizeof x->error, "%s", sym_curl_easy_strerror(rc));
 	x->done = 1;
 }
 
 void transport_run(struct transport_exchange *x)
 {
-	finish(x, curl_easy_perform(x->easy));
+	finish(x, sym_curl_easy_perform(x->easy));
 }
 
 int transport_start(CURLM *multi, struct transport_exchange *x)
 {
-	return curl_multi_add_handle(multi, x->easy) == CURLM_OK ? 0 : -1;
+	return sym_curl_multi_add_handle(multi, x->easy) == CURLM_OK ? 0 : -1;
 }
 
 int transport_collect(CURLM *multi)
 {
 	int left, count = 0;
 	CURLMsg *msg;
-	while ((msg = curl_multi_info_read(multi, &left))) {
+	while ((msg = sym_curl_multi_info_read(multi, &left))) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		struct transport_exchange *x = NULL;
 		CURL *easy = msg->easy_handle;
 		CURLcode rc = msg->data.result;
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
-		curl_multi_remove_handle(multi, easy);
+		sym_curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+		sym_curl_multi_remove_handle(multi, easy);
 		if (x) {
 			finish(x, rc);
 			count++;
@@ -146,7 +147,7 @@ int transport_collect(CURLM *multi)
 void transport_cancel(CURLM *multi, struct transport_exchange *x)
 {
 	if (x->easy && !x->done)
-		curl_multi_remove_handle(multi, x->easy);
+		sym_curl_multi_remove_handle(multi, x->easy);
 }
 
 int transport_unreachable(const struct transport_exchange *x)

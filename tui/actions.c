@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../net/dynlib.h"
 #include "text.h"
 
 /* What the answer does to the stored token (besides a dead token, which is always forgotten). */
@@ -213,6 +214,10 @@ int action_send(struct action_run *run, const struct transport_options *net)
 	run->in.password = NULL;
 	if (rc != 0) {
 		client_call_free(&run->call);
+		if (dynlib_curl() != 0) { /* a broken installation, not the admin's input */
+			snprintf(run->r.message, sizeof run->r.message, _("libcurl ne se charge pas : %s"), dynlib_error());
+			return run->status = EXIT_SERVER;
+		}
 		return refuse(run, EXIT_USAGE, _("Requête impossible à préparer (adresse du serveur ?)."));
 	}
 	return EXIT_DONE;

@@ -1,9 +1,9 @@
 /* guichet: the administration console (contract §6, §7). */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../net/dynlib.h"
 #include "../screens/screens.h"
 #include "cli.h"
 #include "text.h"
@@ -114,8 +114,9 @@ int main(int argc, char **argv)
 		cli_usage(stdout);
 		return EXIT_DONE;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, _("guichet: impossible d'initialiser libcurl\n"));
+	/* the interface loads libcurl with its first request, after its first frame; commands need it now */
+	if ((a.headless || a.tap || a.nwords || a.help) && dynlib_curl() != 0) {
+		fprintf(stderr, _("guichet: libcurl ne se charge pas : %s\n"), dynlib_error());
 		return EXIT_SERVER;
 	}
 	int rc;
@@ -128,6 +129,6 @@ int main(int argc, char **argv)
 	else
 		rc = ui_main(&cli, SCREENS, SCREEN_COUNT);
 	credstore_release(&cli.tokens);
-	curl_global_cleanup();
+	dynlib_release();
 	return rc;
 }

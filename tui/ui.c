@@ -2,12 +2,14 @@
 
 #include <curses.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../net/dynlib.h"
 #include "widgets.h"
 
 static int64_t now_ms(void)
@@ -219,9 +221,27 @@ static void http_done(struct ui *ui)
 	complete(ui);
 }
 
+/*
+ * libcurl's multi handle, made with the first request: libcurl is loaded then, not
+ * at start (dynlib.h). The server's code length and lifetimes are asked for at the
+ * same moment, in the background: nothing waits for them (the code screen adopts
+ * them when they come).
+ */
+static CURLM *network(struct ui *ui)
+{
+	if (ui->multi || dynlib_curl() != 0 || !(ui->multi = sym_curl_multi_init()))
+		return ui->multi;
+	if (action_check(&ui->meta_run, ACTION_META, NULL, NULL, &ui->cli->tokens) == EXIT_DONE &&
+	    action_send(&ui->meta_run, &ui->cli->net) == EXIT_DONE && client_call_start(&ui->meta_run.call, ui->multi) == 0)
+		ui->meta_busy = 1;
+	else
+		action_release(&ui->meta_run);
+	return ui->multi;
+}
+
 static void start_http(struct ui *ui)
 {
-	if (client_call_start(&ui->req.run.call, ui->multi) != 0) {
+	if (client_call_start(&ui->req.run.call, network(ui)) != 0) {
 		ui->req.run.r.outcome = CLIENT_UNREACHABLE;
 		snprintf(ui->req.run.r.message, sizeof ui->req.run.r.message, "%s", _("Impossible de lancer la requête."));
 		action_end(&ui->req.run, &ui->cli->tokens);
@@ -548,21 +568,33 @@ static void handle_key(struct ui *ui, const struct key *k)
 
 /* ---- start-up and the loop ---- */
 
-static void loop(struct ui *ui)
+/* Sleeps until a key, a network event, the store's thread or the timeout; 1 when exchanges ended. */
+static int wait_events(struct ui *ui, int timeout_ms)
 {
+	int nfds = ui->job.pipe[0] >= 0 ? 2 : 1;
+	if (!ui->multi) { /* no request yet: libcurl is not even loaded */
+		struct pollfd fds[2] = { { .fd = STDIN_FILENO, .events = POLLIN }, { .fd = ui->job.pipe[0], .events = POLLIN } };
+		poll(fds, (nfds_t)nfds, timeout_ms);
+		return 0;
+	}
 	struct curl_waitfd fds[2] = {
 		{ .fd = STDIN_FILENO, .events = CURL_WAIT_POLLIN },
 		{ .fd = ui->job.pipe[0], .events = CURL_WAIT_POLLIN },
 	};
+	sym_curl_multi_poll(ui->multi, fds, (unsigned)nfds, timeout_ms, NULL);
+	int running;
+	sym_curl_multi_perform(ui->multi, &running);
+	return transport_collect(ui->multi);
+}
+
+static void loop(struct ui *ui)
+{
 	draw(ui);
 	while (!ui->quit) {
 		struct screen *s = ui_top(ui);
 		/* idle: block until a key, a network event or the store's thread; the spinner and countdowns need redraws */
 		int timeout = ui_busy(ui) ? 150 : (s && s->ops->ticks) ? 1000 : 60000;
-		curl_multi_poll(ui->multi, fds, ui->job.pipe[0] >= 0 ? 2 : 1, timeout, NULL);
-		int running;
-		curl_multi_perform(ui->multi, &running);
-		if (transport_collect(ui->multi)) {
+		if (wait_events(ui, timeout)) {
 			if (ui->meta_busy && client_call_done(&ui->meta_run.call))
 				meta_done(ui);
 			if (ui->req.phase == PHASE_HTTP && client_call_done(&ui->req.run.call))
@@ -608,7 +640,6 @@ int ui_main(struct cli *cli, const struct screen_ops *const *screens, int nscree
 	} else {
 		ui.job.pipe[0] = ui.job.pipe[1] = -1;
 	}
-	ui.multi = curl_multi_init();
 	snprintf(ui.where, sizeof ui.where, "%s", credstore_where(&cli->tokens));
 	set_escdelay(25);
 	raw();
@@ -619,12 +650,6 @@ int ui_main(struct cli *cli, const struct screen_ops *const *screens, int nscree
 	ui_reset_role(&ui, ROLE_START, NULL);
 	for (int id = role_screen(&ui, ROLE_NOTICE, -1); id >= 0; id = role_screen(&ui, ROLE_NOTICE, id))
 		ui_push(&ui, id, NULL);
-	/* the code length and lifetimes, in the background: nothing waits for them */
-	if (action_check(&ui.meta_run, ACTION_META, NULL, NULL, &cli->tokens) == EXIT_DONE &&
-	    action_send(&ui.meta_run, &cli->net) == EXIT_DONE && client_call_start(&ui.meta_run.call, ui.multi) == 0)
-		ui.meta_busy = 1;
-	else
-		action_release(&ui.meta_run);
 	/* a stored token opens the menu once checked; the store may be slow (the keyring): a thread reads it */
 	ui.req.since = now_ms();
 	store_start(&ui, PHASE_LOAD);
@@ -643,7 +668,8 @@ int ui_main(struct cli *cli, const struct screen_ops *const *screens, int nscree
 	if (ui.req.phase == PHASE_STORE)
 		action_release(&ui.req.run);
 	credstore_free_token(ui.job.token);
-	curl_multi_cleanup(ui.multi);
+	if (ui.multi)
+		sym_curl_multi_cleanup(ui.multi);
 	session_clear(&ui);
 	if (ui.job.pipe[0] >= 0) {
 		close(ui.job.pipe[0]);

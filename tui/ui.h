@@ -2,8 +2,8 @@
 #define GUICHET_UI_H
 /*
  * The terminal shell: a stack of screens, one request in flight at a time,
- * one loop that sleeps in curl_multi_poll() on the terminal, libcurl's
- * sockets and the token store's thread together, so the screen answers while
+ * one loop that sleeps in curl_multi_poll() (poll() until the first request
+ * loads libcurl) on the terminal, libcurl's sockets and the token store's thread together, so the screen answers while
  * the network or the keyring works. The shell knows its screens only through
  * the registry it is given (their roles say which comes first), and runs
  * every operation through the actions layer (actions.h), which carries the
@@ -72,7 +72,7 @@ enum ui_phase { PHASE_IDLE, PHASE_LOAD, PHASE_HTTP, PHASE_STORE };
 
 struct ui {
 	struct cli *cli;
-	CURLM *multi;
+	CURLM *multi; /* NULL until the first request */
 	const struct screen_ops *const *screens; /* the registry, by id */
 	int nscreens;
 
@@ -91,7 +91,7 @@ struct ui {
 		char *token; /* PHASE_LOAD: what the store held (owned) */
 		char msg[1100];
 	} job;
-	struct action_run meta_run; /* GET /api/admin/meta, in the background at start */
+	struct action_run meta_run; /* GET /api/admin/meta, in the background beside the first request */
 	int meta_busy;
 
 	char *token; /* the session's bearer token (owned), NULL when logged out */

@@ -93,6 +93,29 @@ def login_wrong_then_right_password():
         t.close()
 
 
+def console_maps(t):
+    """The shared objects the console (the pane's child) has mapped."""
+    shell = t.tmux("display-message", "-p", "-t", "ui", "#{pane_pid}").stdout.decode().strip()
+    child = open(f"/proc/{shell}/task/{shell}/children").read().split()[0]
+    return open(f"/proc/{child}/maps").read()
+
+
+@test
+def libcurl_and_libsecret_load_with_the_first_request_not_at_start():
+    """The login screen needs neither: they are loaded on first use (net/dynlib.h), then work."""
+    s = Server()
+    ready_admin(s)
+    t = Terminal(s.url)
+    try:
+        t.wait_for("guichet — Connexion")
+        maps = console_maps(t)
+        check("libcurl" not in maps and "libsecret" not in maps, "nothing of them mapped before a request")
+        login_to_menu(t)
+        check("libcurl.so.4" in console_maps(t), "libcurl mapped once a request went")
+    finally:
+        t.close()
+
+
 @test
 def client_side_checks_before_sending():
     s = Server()
