@@ -5,7 +5,8 @@
 #   SQLite:      GET /health, POST /otp (create/resend mix), POST /otp/verify, POST login, GET me
 #   PostgreSQL:  POST /otp with one node, and with two nodes on one database
 # Then the console: first frame, RSS, CPU while idle.
-# Ends with the ratios otp/health, login/(cores / one Argon2id time), PostgreSQL/SQLite.
+# Ends with the ratios otp/health, login/(cores / one Argon2id time) beside what bare
+# Argon2id threads reach on the machine (tests/bench_hash.c), PostgreSQL/SQLite.
 # Prints figures; asserts nothing. Needs wrk (apt-get install wrk).
 set -eu
 cd "$(dirname "$0")/.."
@@ -125,6 +126,13 @@ seq 200 | xargs -P 200 -I{} curl -s -o /dev/null --max-time 120 -XPOST "$url/api
 slots=$(sed -n 's/^#define HASH_SLOTS \([0-9]*\).*/\1/p' net/server/main.c)
 printf '%-34s %10s          RSS %s, bound %d hashes x 64 MiB + 32 MiB = %d MiB\n' "POST /api/admin/login, 200 at once" \
 	"" "$(rss lite)" "$slots" $((slots * 64 + 32))
+# the machine's own Argon2id ceiling, no server involved: one hash alone, and as many
+# threads as guichetd hashes at once (HASH_SLOTS), all hashing together
+cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -o "$dir/bench_hash" tests/bench_hash.c \
+	$(pkg-config --cflags --libs libsodium) -pthread
+read -r bare_ms bare_rate < <("$dir/bench_hash" "$slots")
+printf '%-34s %10s hash/s (%d threads at once; one hash alone %s ms)\n' "Argon2id, bare (no server)" \
+	"$bare_rate" "$slots" "$bare_ms"
 # one Argon2id hash, as a login on an idle server costs it
 hash_ms=$(for _ in 1 2 3 4 5; do
 	curl -s -o /dev/null -w '%{time_total}\n' -XPOST "$url/api/admin/login" \
@@ -178,8 +186,10 @@ PY
 r() { cat "$dir/$1.rate" 2>/dev/null || echo 0; }
 echo
 awk -v h="$(r health)" -v o="$(r otp)" -v v="$(r verify)" -v m="$(r me)" -v l="$(r login)" -v hash="$hash_ms" \
+	-v bare="$bare_rate" -v bare_ms="$bare_ms" \
 	-v cores="$(nproc)" -v p1="$(r pg1)" -v p2="$(r pg2)" 'BEGIN {
 	printf "otp/health %.1f %% · verify/health %.1f %% · me/health %.1f %%\n", 100 * o / h, 100 * v / h, 100 * m / h
-	printf "login/(cores / one Argon2id time): %.0f / (%d / %s ms) = %.0f %%\n", l, cores, hash, 100 * l / (cores * 1000 / hash)
+	printf "login/(cores / one Argon2id time): %.2f / (%d / %s ms) = %.0f %%\n", l, cores, hash, 100 * l / (cores * 1000 / hash)
+	printf "  the machine itself, bare: %.2f hash/s together = %.0f %% of cores / one bare hash (%s ms); login reaches %.0f %% of it\n", bare, 100 * bare / (cores * 1000 / bare_ms), bare_ms, 100 * l / bare
 	if (p1 > 0) printf "PostgreSQL/SQLite for POST /otp: %.2f (1 node), %.2f (2 nodes)\n", p1 / o, p2 / o
 }'
