@@ -54,6 +54,22 @@ unit_security() {
 	systemd-analyze security --offline=true --threshold=20 "$root/lib/systemd/system/guichetd.service" | tail -1
 }
 
+# The installed console loads libcurl (on first use: dlopen, net/dynlib.h) and talks to
+# the installed guichetd: the server's own French answer comes back.
+console_reaches_server() {
+	local out url answer
+	out=$(mktemp)
+	"$root/usr/bin/guichetd" serve --db "$root/p.db" --listen 127.0.0.1:0 --mail "outbox:$root/out" >"$out" 2>&1 &
+	local pid=$!
+	for _ in $(seq 100); do grep -q listening "$out" && break; sleep 0.05; done
+	url=$(sed -n 's/^listening on //p' "$out")
+	answer=$(LC_ALL=C.UTF-8 LANGUAGE= GUICHET_TOKEN_STORE=none "$root/usr/bin/guichet" --server "$url" otp create 0600000000 2>&1)
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	rm -f "$out"
+	[ "$answer" = "guichet: Numéro de téléphone introuvable ou non associé à un Citoyen" ] || { echo "got: $answer"; return 1; }
+}
+
 dpkg -x "$deb" "$root"
 check unpacks has_files
 check guichetd-version prints "guichetd $version" "$root/usr/bin/guichetd" --version
@@ -61,6 +77,7 @@ check guichet-version prints "guichet $version" "$root/usr/bin/guichet" --versio
 check guichetd-routes grep -qx 'GET /metrics' <("$root/usr/bin/guichetd" routes)
 check unit-verify unit_verify
 check unit-security unit_security
+check console-reaches-server console_reaches_server
 check conffile grep -qx /etc/default/guichetd <(dpkg-deb -I "$deb" conffiles)
 
 echo "$passed passed, $failed failed"
