@@ -91,9 +91,11 @@ int transport_prepare(struct transport_exchange *x, const struct transport_optio
 
 void transport_release(struct transport_exchange *x)
 {
+	/* both exist only once libcurl is loaded: an exchange never prepared has neither */
 	if (x->easy)
 		sym_curl_easy_cleanup(x->easy);
-	sym_curl_slist_free_all(x->headers); /* it held the Authorization header */
+	if (x->headers)
+		sym_curl_slist_free_all(x->headers); /* it held the Authorization header */
 	if (x->request_body) {
 		/* the body may carry a password */
 		volatile char *p = x->request_body;

@@ -117,6 +117,27 @@ def libcurl_and_libsecret_load_with_the_first_request_not_at_start():
 
 
 @test
+def a_library_that_cannot_be_loaded_is_a_message_not_a_crash():
+    """When libcurl and libsecret cannot be loaded (first use), the keyring falls back to the file and a request says why."""
+    s = Server()
+    ready_admin(s)
+    broken = tempfile.mkdtemp(prefix="guichet-nolib-")
+    for name in ("libcurl.so.4", "libsecret-1.so.0"):
+        open(os.path.join(broken, name), "w").close()  # found first, and not a library
+    t = Terminal(s.url, store="keyring", env={"LD_LIBRARY_PATH": broken})
+    try:
+        t.wait_for("Trousseau indisponible")
+        login(t)
+        shown = t.wait_for("libcurl ne se charge pas")
+        check("libcurl.so.4" in shown, shown)
+        t.keys("C-q")
+        t.wait_for("EXIT=0")
+    finally:
+        t.close()
+        shutil.rmtree(broken, ignore_errors=True)
+
+
+@test
 def client_side_checks_before_sending():
     s = Server()
     t = Terminal(s.url)
